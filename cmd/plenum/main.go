@@ -1,0 +1,146 @@
+// Command plenum is the Plenum DCIM server and its command line. It only wires: configuration from
+// flags and PLENUM_* environment variables, then the internal packages.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // sites name IANA time zones; the binary must know them on any host
+
+	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/httpapi"
+	"github.com/plenum-dcim/plenum/internal/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// Config is everything the server is started with.
+type Config struct {
+	Addr     string // listen address; port 0 picks a free port
+	DataDir  string
+	Database string // postgres:// URL; empty means SQLite in DataDir
+	Demo     bool   // seed the demo facility into an empty database
+	LogLevel slog.Level
+}
+
+// DatabaseURL is the store URL the configuration names.
+func (c Config) DatabaseURL() string {
+	if c.Database != "" {
+		return c.Database
+	}
+	return "sqlite:" + filepath.Join(c.DataDir, "plenum.db")
+}
+
+// Main is a running Plenum server; tests start one on port 0.
+type Main struct {
+	Config Config
+	Store  *store.Store
+	Logger *slog.Logger
+
+	listener net.Listener
+	server   *http.Server
+	done     chan error
+}
+
+// NewMain returns a Main with defaults.
+func NewMain() *Main {
+	return &Main{Config: Config{Addr: "127.0.0.1:8080", DataDir: "./plenum-data"}}
+}
+
+// Run opens the database, seeds the demo if asked, and starts serving; it returns once listening.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: m.Config.LogLevel}))
+	}
+	st, err := store.Open(ctx, m.Config.DatabaseURL())
+	if err != nil {
+		return err
+	}
+	m.Store = st
+	if m.Config.Demo {
+		if err := seedDemo(ctx, st, m.Logger); err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.listener = ln
+	mux := http.NewServeMux()
+	mux.Handle(httpapi.Prefix+"/", httpapi.New(httpapi.Config{Store: st, Version: version, Logger: m.Logger}))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintf(w, "Plenum %s\nAPI: %s/ (Authorization: Bearer <token>)\nOpenAPI: %s/openapi.json\n", version, httpapi.Prefix, httpapi.Prefix)
+	})
+	m.server = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	m.done = make(chan error, 1)
+	go func() { m.done <- m.server.Serve(ln) }()
+	m.Logger.Info("serving", "url", m.URL(), "database", st.Dialect(), "version", version)
+	return nil
+}
+
+// URL is the server's base URL.
+func (m *Main) URL() string {
+	if m.listener == nil {
+		return ""
+	}
+	return "http://" + m.listener.Addr().String()
+}
+
+// Close shuts the server down gracefully and closes the database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		if err := <-m.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := newApp().Run(ctx, os.Args); err != nil {
+		if e := dcim.AsError(err); e != nil {
+			fmt.Fprintln(os.Stderr, "plenum:", e.Error())
+		} else {
+			fmt.Fprintln(os.Stderr, "plenum:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	err := l.UnmarshalText([]byte(strings.ToUpper(s)))
+	return l, err
+}

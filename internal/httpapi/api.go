@@ -1,0 +1,172 @@
+// Package httpapi serves Plenum's JSON API under /api/v1 and its OpenAPI 3.1 document. Handlers only
+// translate between HTTP and the services; the rules live in dcim and the services that call it.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/store"
+)
+
+// Prefix is where the API lives.
+const Prefix = "/api/v1"
+
+// Authenticator checks an API token.
+type Authenticator interface {
+	Authenticate(ctx context.Context, secret string) (dcim.Token, error)
+}
+
+// Config is what the API is built from.
+type Config struct {
+	Store   *store.Store
+	Version string
+	Logger  *slog.Logger
+}
+
+// New returns the API handler: every route under /api/v1, behind token authentication.
+func New(cfg Config) http.Handler {
+	mux := http.NewServeMux()
+	api := newAPI(mux, cfg.Version)
+	s := cfg.Store
+	register(api, Prefix+"/sites", "sites", s.Sites())
+	register(api, Prefix+"/rooms", "rooms", s.Rooms())
+	register(api, Prefix+"/rows", "rows", s.Rows())
+	register(api, Prefix+"/racks", "racks", s.Racks())
+	register(api, Prefix+"/rack-reservations", "rack-reservations", s.RackReservations())
+	register(api, Prefix+"/manufacturers", "manufacturers", s.Manufacturers())
+	register(api, Prefix+"/device-types", "device-types", s.DeviceTypes())
+	register(api, Prefix+"/devices", "devices", s.Devices())
+	register(api, Prefix+"/power-ports", "power-ports", s.PowerPorts())
+	register(api, Prefix+"/power-outlets", "power-outlets", s.PowerOutlets())
+	register(api, Prefix+"/tenants", "tenants", s.Tenants())
+	register(api, Prefix+"/tags", "tags", s.Tags())
+	registerChanges(api, s)
+	registerStatus(api, s, cfg.Version)
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return authenticate(s, logger, mux)
+}
+
+// newAPI configures huma: OpenAPI at /api/v1/openapi.json, no docs page (it would load scripts from
+// a CDN, and halls are air-gapped), no $schema links in bodies.
+func newAPI(mux *http.ServeMux, version string) huma.API {
+	cfg := huma.DefaultConfig("Plenum", version)
+	cfg.Info.Description = "Plenum DCIM: the facility's source of truth. List responses are {count, next, previous, results}; " +
+		"errors are application/problem+json naming each wrong field."
+	cfg.OpenAPIPath = Prefix + "/openapi"
+	cfg.DocsPath = ""
+	cfg.SchemasPath = ""
+	cfg.CreateHooks = nil
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"token": {Type: "http", Scheme: "bearer", Description: "an API token from `plenum token create`"},
+	}
+	cfg.Security = []map[string][]string{{"token": {}}}
+	return humago.New(mux, cfg)
+}
+
+func reflectType(v any) reflect.Type { return reflect.TypeOf(v).Elem() }
+
+type changesOutput struct {
+	Body ListBody[dcim.Change]
+}
+
+func registerChanges(api huma.API, s *store.Store) {
+	var params []*huma.Param
+	for _, f := range store.ChangeFilters {
+		params = append(params, &huma.Param{Name: f, In: "query", Schema: &huma.Schema{Type: "string"}})
+	}
+	huma.Register(api, huma.Operation{
+		OperationID: "list-changes", Method: http.MethodGet, Path: Prefix + "/changes", Tags: []string{"changes"},
+		Summary: "The change log, newest first", Parameters: params,
+	}, func(ctx context.Context, in *listInput) (*changesOutput, error) {
+		page, err := s.Changes(ctx, in.query())
+		if err != nil {
+			return nil, problem(err)
+		}
+		out := &changesOutput{Body: ListBody[dcim.Change]{Count: page.Count, Results: page.Results}}
+		out.Body.Next, out.Body.Previous = in.pageLinks(page.Count)
+		return out, nil
+	})
+}
+
+// StatusBody says what is serving.
+type StatusBody struct {
+	Version  string `json:"version"`
+	Database string `json:"database"`
+	Actor    string `json:"actor"`
+}
+
+func registerStatus(api huma.API, s *store.Store, version string) {
+	huma.Register(api, huma.Operation{
+		OperationID: "status", Method: http.MethodGet, Path: Prefix + "/status", Tags: []string{"status"}, Summary: "Server status",
+	}, func(ctx context.Context, _ *struct{}) (*bodyOutput[StatusBody], error) {
+		return &bodyOutput[StatusBody]{Body: StatusBody{Version: version, Database: s.Dialect(), Actor: dcim.ActorFrom(ctx).Name}}, nil
+	})
+}
+
+// authenticate is the one place every API request passes: it checks the bearer token, refuses
+// writes to read-only tokens, and puts the actor in the context for the change log. Roles and tenant
+// scope (a later issue) slot in here.
+func authenticate(auth Authenticator, logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reqID := newRequestID()
+		w.Header().Set("X-Request-ID", reqID)
+		start := time.Now()
+		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || secret == "" {
+			writeProblem(w, newProblem(http.StatusUnauthorized, "missing Authorization: Bearer <token>"))
+			return
+		}
+		tok, err := auth.Authenticate(r.Context(), strings.TrimSpace(secret))
+		if err != nil {
+			p := problem(err).(huma.StatusError)
+			writeProblem(w, p)
+			logger.Info("request refused", "method", r.Method, "path", r.URL.Path, "status", p.GetStatus(), "request_id", reqID)
+			return
+		}
+		if !tok.WriteEnabled && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			writeProblem(w, newProblem(http.StatusForbidden, "token "+tok.Name+" is read-only"))
+			return
+		}
+		ctx := dcim.WithActor(r.Context(), dcim.Actor{Name: "token:" + tok.Name, TokenID: tok.ID, CanWrite: tok.WriteEnabled, RequestID: reqID})
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"duration", time.Since(start), "actor", tok.Name, "request_id", reqID)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func writeProblem(w http.ResponseWriter, p huma.StatusError) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.GetStatus())
+	_ = jsonEncode(w, p)
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

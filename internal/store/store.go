@@ -1,0 +1,179 @@
+// Package store keeps Plenum's inventory in SQL: one implementation serves SQLite (the default, one
+// file in the data directory) and PostgreSQL (for several replicas sharing one database). The same
+// SQL text runs on both; the few dialect differences live in the dialect type and the migration
+// template. Every write is one transaction that checks the domain rules, writes the rows and the
+// change-log entry together, or writes nothing.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/plenum-dcim/plenum/internal/dcim"
+)
+
+type dialect int
+
+const (
+	sqliteDialect dialect = iota
+	postgresDialect
+)
+
+func (d dialect) String() string {
+	if d == postgresDialect {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// lock is the row-locking suffix for reads inside a write transaction. SQLite transactions are
+// opened IMMEDIATE, which already serializes writers; PostgreSQL needs the row lock so that two
+// replicas placing devices in one rack at once cannot both pass the overlap check.
+func (d dialect) lock() string {
+	if d == postgresDialect {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// Store is the inventory database.
+type Store struct {
+	db      *sql.DB
+	dialect dialect
+	now     func() time.Time
+}
+
+// Open opens the database named by url and applies pending migrations. url is a postgres:// (or
+// postgresql://) URL, or sqlite:PATH for a SQLite file (created with its directory if missing).
+func Open(ctx context.Context, url string) (*Store, error) {
+	var (
+		db  *sql.DB
+		d   dialect
+		err error
+	)
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		d = postgresDialect
+		db, err = sql.Open("pgx", url)
+		if err == nil {
+			db.SetMaxOpenConns(16)
+			db.SetMaxIdleConns(16)
+		}
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+			"&_pragma=synchronous(NORMAL)&_time_format=sqlite&_txlock=immediate"
+		db, err = sql.Open("sqlite", dsn)
+		if err == nil {
+			db.SetMaxOpenConns(8)
+			db.SetMaxIdleConns(8)
+		}
+	default:
+		return nil, fmt.Errorf("database %q: want postgres://… or sqlite:PATH", redact(url))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", d, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s database %s: %w", d, redact(url), err)
+	}
+	s := &Store{db: db, dialect: d, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// redact hides a password in a database URL for messages and logs.
+func redact(url string) string {
+	at := strings.LastIndex(url, "@")
+	scheme := strings.Index(url, "://")
+	if at < 0 || scheme < 0 {
+		return url
+	}
+	creds := url[scheme+3 : at]
+	if i := strings.Index(creds, ":"); i >= 0 {
+		return url[:scheme+3] + creds[:i] + ":***" + url[at:]
+	}
+	return url
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Dialect names the engine: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect.String() }
+
+// DB exposes the handle for packages that keep their own tables in the same database.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// tx is one write transaction with the clock and the actor of the change fixed at its start.
+type tx struct {
+	*sql.Tx
+	s     *Store
+	now   time.Time
+	actor dcim.Actor
+	types map[int64]*dcim.DeviceType // device types read in this transaction
+}
+
+// write runs fn in one transaction and commits only if fn succeeds.
+func (s *Store) write(ctx context.Context, fn func(t *tx) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	t := &tx{Tx: sqlTx, s: s, now: s.now(), actor: dcim.ActorFrom(ctx)}
+	if err := fn(t); err != nil {
+		return translate(err)
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return translate(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// translate turns constraint violations the checks did not catch first (a race between replicas)
+// into domain conflicts, so that they reach the client as 409 rather than 500.
+func translate(err error) error {
+	if err == nil || dcim.AsError(err) != nil {
+		return err
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return dcim.Errorf(dcim.EConflict, "an object with these values already exists (%s)", se.Error())
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return dcim.Errorf(dcim.EConflict, "the change would break a reference between objects (%s)", se.Error())
+		}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return dcim.Errorf(dcim.EConflict, "an object with these values already exists (%s)", pe.Detail)
+		case "23503":
+			return dcim.Errorf(dcim.EConflict, "the change would break a reference between objects (%s)", pe.Detail)
+		case "40001", "40P01":
+			return dcim.Errorf(dcim.EConflict, "concurrent change, try again")
+		}
+	}
+	return err
+}
