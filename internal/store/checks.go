@@ -14,7 +14,7 @@ import (
 
 // mustGet reads a referenced object, turning "not found" into an error on the referencing field.
 func mustGet[T any](ctx context.Context, t *tx, tb *table[T], id int64, field string, lock bool) (*T, error) {
-	v, err := tb.get(ctx, t, t.s.dialect, id, lock)
+	v, err := tb.peek(ctx, t, t.s.dialect, id, lock)
 	if dcim.ErrorCode(err) == dcim.ENotFound {
 		return nil, dcim.Invalid(field, "%s %d does not exist", tb.objType, id)
 	}
@@ -78,19 +78,22 @@ func (t *tx) rackContents(ctx context.Context, rackID int64) ([]dcim.Occupant, f
 }
 
 func (t *tx) reservations(ctx context.Context, rackID int64) ([]dcim.RackReservation, error) {
-	page, err := reservationTable.list(ctx, t, dcim.ListQuery{Limit: 1 << 20, Filters: map[string][]string{"rack_id": {fmt.Sprint(rackID)}}})
-	return page.Results, err
+	rows, err := t.QueryContext(ctx, reservationTable.selectSQL()+" WHERE rack_id = $1", rackID)
+	if err != nil {
+		return nil, fmt.Errorf("reservations of rack %d: %w", rackID, err)
+	}
+	return reservationTable.scanAll(rows)
 }
 
 // checkRackContents re-checks everything in a rack after a change to the rack itself, its room or
 // a device type in it: every device inside the units and clear of the others, every reservation
 // clear, weight and floor load within limits. Errors are reported on field, the input that changed.
 func checkRackContents(ctx context.Context, t *tx, rackID int64, field string) error {
-	rack, err := rackTable.get(ctx, t, t.s.dialect, rackID, false)
+	rack, err := rackTable.peek(ctx, t, t.s.dialect, rackID, false)
 	if err != nil {
 		return err
 	}
-	room, err := roomTable.get(ctx, t, t.s.dialect, rack.RoomID, false)
+	room, err := roomTable.peek(ctx, t, t.s.dialect, rack.RoomID, false)
 	if err != nil {
 		return err
 	}
@@ -380,7 +383,7 @@ func checkDevice(ctx context.Context, t *tx, old, d *dcim.Device) error {
 	if old != nil && old.RackID != nil && *old.RackID == rack.ID {
 		load -= mine // already counted in the rack
 	}
-	room, err := roomTable.get(ctx, t, t.s.dialect, rack.RoomID, false)
+	room, err := roomTable.peek(ctx, t, t.s.dialect, rack.RoomID, false)
 	if err != nil {
 		return err
 	}

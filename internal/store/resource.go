@@ -292,7 +292,7 @@ func (r Resource[T]) afterWrite(ctx context.Context, t *tx, old, cur *T) error {
 		*p = append([]string{}, *p...)
 		slices.Sort(*p)
 		*p = slices.Compact(*p)
-		if err := setTags(ctx, t, r.tb.objType, r.tb.meta(cur).ID, *r.tb.tags(cur)); err != nil {
+		if err := setTags(ctx, t, r.tb.objType, r.tb.meta(cur).ID, *p, old == nil); err != nil {
 			return err
 		}
 	}

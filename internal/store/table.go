@@ -119,8 +119,22 @@ func (tb *table[T]) scanAll(rows *sql.Rows) ([]T, error) {
 	return out, rows.Err()
 }
 
-// get reads one object by id; lock takes a row lock when called inside a write transaction.
+// get reads one object by id with its tags; lock takes a row lock when called inside a write
+// transaction.
 func (tb *table[T]) get(ctx context.Context, q querier, d dialect, id int64, lock bool) (*T, error) {
+	v, err := tb.peek(ctx, q, d, id, lock)
+	if err != nil {
+		return nil, err
+	}
+	objs := []T{*v}
+	if err := loadTags(ctx, q, tb, objs); err != nil {
+		return nil, err
+	}
+	return &objs[0], nil
+}
+
+// peek reads one object by id without its tags, for the checks of a write.
+func (tb *table[T]) peek(ctx context.Context, q querier, d dialect, id int64, lock bool) (*T, error) {
 	query := tb.selectSQL() + " WHERE id = $1"
 	if lock {
 		query += d.lock()
@@ -135,9 +149,6 @@ func (tb *table[T]) get(ctx context.Context, q querier, d dialect, id int64, loc
 	}
 	if len(all) == 0 {
 		return nil, dcim.NotFound(tb.objType, id)
-	}
-	if err := loadTags(ctx, q, tb, all); err != nil {
-		return nil, err
 	}
 	return &all[0], nil
 }
@@ -295,6 +306,10 @@ func (tb *table[T]) checkGeneric(ctx context.Context, t *tx, v *T) error {
 		if fk == nil {
 			continue
 		}
+		key := fmt.Sprint(r.table, "/", fk)
+		if t.seen[key] {
+			continue
+		}
 		var one int
 		err := t.QueryRowContext(ctx, "SELECT 1 FROM "+r.table+" WHERE id = $1", fk).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -303,6 +318,10 @@ func (tb *table[T]) checkGeneric(ctx context.Context, t *tx, v *T) error {
 		if err != nil {
 			return fmt.Errorf("check %s: %w", r.field, err)
 		}
+		if t.seen == nil {
+			t.seen = map[string]bool{}
+		}
+		t.seen[key] = true
 	}
 	for _, u := range tb.uniques {
 		var conds []string

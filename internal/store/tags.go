@@ -12,7 +12,10 @@ import (
 )
 
 // setTags makes the object's tags exactly slugs, creating tags that do not exist yet.
-func setTags(ctx context.Context, t *tx, objType string, id int64, slugs []string) error {
+func setTags(ctx context.Context, t *tx, objType string, id int64, slugs []string, isNew bool) error {
+	if isNew && len(slugs) == 0 {
+		return nil
+	}
 	if _, err := t.ExecContext(ctx, "DELETE FROM tagged_items WHERE object_type = $1 AND object_id = $2", objType, id); err != nil {
 		return fmt.Errorf("clear tags: %w", err)
 	}
