@@ -36,6 +36,11 @@ type Config struct {
 
 // New returns the API handler: every route under /api/v1, behind token authentication.
 func New(cfg Config) http.Handler {
+	_, h := build(cfg)
+	return h
+}
+
+func build(cfg Config) (huma.API, http.Handler) {
 	mux := http.NewServeMux()
 	api := newAPI(mux, cfg.Version)
 	s := cfg.Store
@@ -57,7 +62,7 @@ func New(cfg Config) http.Handler {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return authenticate(s, logger, mux)
+	return api, authenticate(s, logger, mux)
 }
 
 // newAPI configures huma: OpenAPI at /api/v1/openapi.json, no docs page (it would load scripts from
