@@ -130,8 +130,8 @@ type tx struct {
 	now   time.Time
 	actor dcim.Actor
 	types map[int64]*dcim.DeviceType // device types read in this transaction
-	seen  map[string]bool              // references already found to exist, "table/id"
-	stmts map[string]*sql.Stmt         // statements prepared in this transaction
+	seen  map[string]bool            // references already found to exist, "table/id"
+	stmts map[string]*sql.Stmt       // statements prepared in this transaction
 }
 
 // Bulk writes run the same few statements thousands of times in one transaction: preparing each
