@@ -150,6 +150,17 @@ func (r Resource[T]) BulkDelete(ctx context.Context, ids []int64) error {
 	})
 }
 
+// normalize checks v on its own and puts its tags in canonical order.
+func (r Resource[T]) normalize(v *T) error {
+	if r.tb.tags != nil {
+		p := r.tb.tags(v)
+		*p = append([]string{}, *p...)
+		slices.Sort(*p)
+		*p = slices.Compact(*p)
+	}
+	return r.tb.normalize(v)
+}
+
 func (r Resource[T]) writable() error {
 	if r.tb.readOnly {
 		return dcim.Errorf(dcim.EInvalid, "%s objects are created and removed with their device", r.tb.objType)
@@ -176,7 +187,7 @@ func unprefix(err error) error {
 func (r Resource[T]) createTx(ctx context.Context, t *tx, v T) (T, error) {
 	tb := r.tb
 	*tb.meta(&v) = dcim.Meta{}
-	if err := tb.normalize(&v); err != nil {
+	if err := r.normalize(&v); err != nil {
 		return v, err
 	}
 	if tb.check != nil {
@@ -208,7 +219,7 @@ func (r Resource[T]) updateTx(ctx context.Context, t *tx, v T) (T, error) {
 	}
 	m := tb.meta(&v)
 	m.Created = tb.meta(old).Created
-	if err := tb.normalize(&v); err != nil {
+	if err := r.normalize(&v); err != nil {
 		return v, err
 	}
 	if tb.check != nil {
@@ -219,6 +230,10 @@ func (r Resource[T]) updateTx(ctx context.Context, t *tx, v T) (T, error) {
 	if err := tb.checkGeneric(ctx, t, &v); err != nil {
 		return v, err
 	}
+	if same, err := r.unchanged(old, &v); err != nil || same {
+		// Writing nothing keeps re-imports and repeated PUTs out of the change log.
+		return *old, err
+	}
 	if err := tb.update(ctx, t, &v); err != nil {
 		return v, err
 	}
@@ -226,6 +241,18 @@ func (r Resource[T]) updateTx(ctx context.Context, t *tx, v T) (T, error) {
 		return v, err
 	}
 	return v, t.logChange(ctx, "update", tb.objType, id, tb.repr(&v), old, &v)
+}
+
+// unchanged reports whether v holds the same data as old, metadata aside.
+func (r Resource[T]) unchanged(old, v *T) (bool, error) {
+	a, b := *old, *v
+	*r.tb.meta(&a), *r.tb.meta(&b) = dcim.Meta{}, dcim.Meta{}
+	ja, err := json.Marshal(a)
+	if err != nil {
+		return false, err
+	}
+	jb, err := json.Marshal(b)
+	return bytes.Equal(ja, jb), err
 }
 
 func (r Resource[T]) patchTx(ctx context.Context, t *tx, id int64, patch map[string]json.RawMessage) (T, error) {
@@ -288,11 +315,7 @@ func (r Resource[T]) deleteTx(ctx context.Context, t *tx, id int64) error {
 
 func (r Resource[T]) afterWrite(ctx context.Context, t *tx, old, cur *T) error {
 	if r.tb.tags != nil {
-		p := r.tb.tags(cur)
-		*p = append([]string{}, *p...)
-		slices.Sort(*p)
-		*p = slices.Compact(*p)
-		if err := setTags(ctx, t, r.tb.objType, r.tb.meta(cur).ID, *p, old == nil); err != nil {
+		if err := setTags(ctx, t, r.tb.objType, r.tb.meta(cur).ID, *r.tb.tags(cur), old == nil); err != nil {
 			return err
 		}
 	}

@@ -134,9 +134,14 @@ type tx struct {
 	stmts map[string]*sql.Stmt       // statements prepared in this transaction
 }
 
-// Bulk writes run the same few statements thousands of times in one transaction: preparing each
-// once and reusing it is most of the speed of a large import. The statements die with the transaction.
+// Bulk writes run the same few statements thousands of times in one transaction: on SQLite,
+// preparing each once and reusing it is most of the speed of a large import. The statements die with
+// the transaction. The PostgreSQL driver keeps its own per-connection statement cache, where an
+// explicit prepare would only add a round trip.
 func (t *tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if t.s.dialect == postgresDialect {
+		return nil, nil
+	}
 	if st, ok := t.stmts[query]; ok {
 		return st, nil
 	}
@@ -153,6 +158,9 @@ func (t *tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 
 // ExecContext runs a statement, prepared once per transaction.
 func (t *tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if t.s.dialect == postgresDialect {
+		return t.Tx.ExecContext(ctx, query, args...)
+	}
 	st, err := t.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -162,6 +170,9 @@ func (t *tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Re
 
 // QueryContext runs a query, prepared once per transaction.
 func (t *tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if t.s.dialect == postgresDialect {
+		return t.Tx.QueryContext(ctx, query, args...)
+	}
 	st, err := t.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -172,7 +183,7 @@ func (t *tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.
 // QueryRowContext runs a one-row query, prepared once per transaction.
 func (t *tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	st, err := t.stmt(ctx, query)
-	if err != nil {
+	if t.s.dialect == postgresDialect || err != nil {
 		return t.Tx.QueryRowContext(ctx, query, args...) // reports the same error through Row.Scan
 	}
 	return st.QueryRowContext(ctx, args...)
