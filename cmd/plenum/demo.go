@@ -16,7 +16,3 @@ func seedDemo(ctx context.Context, st *store.Store, log *slog.Logger) error {
 func demoCommand() *cli.Command {
 	return &cli.Command{Name: "demo", Usage: "demo facility and synthetic campus generator"}
 }
-
-func importCommand() *cli.Command {
-	return &cli.Command{Name: "import", Usage: "import data"}
-}

@@ -56,6 +56,7 @@ func build(cfg Config) (huma.API, http.Handler) {
 	register(api, Prefix+"/power-outlets", "power-outlets", s.PowerOutlets())
 	register(api, Prefix+"/tenants", "tenants", s.Tenants())
 	register(api, Prefix+"/tags", "tags", s.Tags())
+	registerCatalog(api, s)
 	registerChanges(api, s)
 	registerStatus(api, s, cfg.Version)
 	logger := cfg.Logger
