@@ -57,6 +57,7 @@ func build(cfg Config) (huma.API, http.Handler) {
 	register(api, Prefix+"/tenants", "tenants", s.Tenants())
 	register(api, Prefix+"/tags", "tags", s.Tags())
 	registerCatalog(api, s)
+	registerElevation(api, s)
 	registerChanges(api, s)
 	registerStatus(api, s, cfg.Version)
 	logger := cfg.Logger
