@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v3"
 
 	"github.com/plenum-dcim/plenum/internal/catalog"
@@ -33,18 +31,7 @@ func importCommand() *cli.Command {
 						return err
 					}
 					defer st.Close()
-					var progress func(done, total int)
-					if isTerminal(os.Stderr) {
-						var bar *progressbar.ProgressBar
-						progress = func(done, total int) {
-							if bar == nil {
-								bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(os.Stderr),
-									progressbar.OptionSetDescription("device types"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
-							}
-							_ = bar.Set(done)
-						}
-					}
-					r, err := catalog.Import(ctx, st, dir, progress)
+					r, err := catalog.Import(ctx, st, dir, progressBar("device types"))
 					if err != nil {
 						return err
 					}

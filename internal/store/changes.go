@@ -14,6 +14,8 @@ import (
 
 // logChange writes a change-log row in the write's own transaction: who, when, which object, and the
 // object before and after (nil on create and delete respectively).
+// The rows are buffered and written changeBatch at a time, and the rest before the commit: a bulk
+// write of thousands of objects then costs a few statements for its log, not one per object.
 func (t *tx) logChange(ctx context.Context, action, objType string, id int64, repr string, before, after any) error {
 	pre, err := jsonOrNull(before)
 	if err != nil {
@@ -23,10 +25,25 @@ func (t *tx) logChange(ctx context.Context, action, objType string, id int64, re
 	if err != nil {
 		return err
 	}
-	_, err = t.ExecContext(ctx, `INSERT INTO changes (time, actor, request_id, action, object_type, object_id, object_repr, pre_change, post_change)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		t.now, t.actor.Name, t.actor.RequestID, action, objType, id, repr, pre, post)
-	if err != nil {
+	t.changes = append(t.changes, []any{t.now, t.actor.Name, t.actor.RequestID, action, objType, id, repr, pre, post})
+	if len(t.changes) >= changeBatch {
+		return t.flushChanges(ctx)
+	}
+	return nil
+}
+
+// changeBatch is the most change rows one INSERT writes.
+const changeBatch = 100
+
+// flushChanges writes the buffered change rows.
+func (t *tx) flushChanges(ctx context.Context) error {
+	if len(t.changes) == 0 {
+		return nil
+	}
+	values, args := t.s.dialect.valuesList(t.changes)
+	q := "INSERT INTO changes (time, actor, request_id, action, object_type, object_id, object_repr, pre_change, post_change) VALUES " + values
+	t.changes = t.changes[:0]
+	if _, err := t.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("log change: %w", err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
 )
@@ -13,10 +14,22 @@ import (
 // themselves (placement, weight, floor load) live in dcim.
 
 // mustGet reads a referenced object, turning "not found" into an error on the referencing field.
+// Within a transaction that has only created objects so far, an object read once (and locked, when
+// lock is set) is served again from memory.
 func mustGet[T any](ctx context.Context, t *tx, tb *table[T], id int64, field string, lock bool) (*T, error) {
+	key := tb.name + "/" + strconv.FormatInt(id, 10)
+	if c, ok := t.objs[key]; ok && (c.locked || !lock) {
+		return c.v.(*T), nil
+	}
 	v, err := tb.peek(ctx, t, t.s.dialect, id, lock)
 	if dcim.ErrorCode(err) == dcim.ENotFound {
 		return nil, dcim.Invalid(field, "%s %d does not exist", tb.objType, id)
+	}
+	if err == nil {
+		if t.objs == nil {
+			t.objs = map[string]readObj{}
+		}
+		t.objs[key] = readObj{v, lock}
 	}
 	return v, err
 }
@@ -40,6 +53,35 @@ func (t *tx) deviceType(ctx context.Context, id int64, field string) (*dcim.Devi
 // rackContents returns the devices mounted in units of a rack, and the weight (kg) of all devices in
 // the rack, mounted or not.
 func (t *tx) rackContents(ctx context.Context, rackID int64) ([]dcim.Occupant, float64, error) {
+	if c, ok := t.contents[rackID]; ok {
+		return c.occ, c.load, nil
+	}
+	occ, load, err := t.readRackContents(ctx, rackID)
+	if err == nil {
+		if t.contents == nil {
+			t.contents = map[int64]*rackLoad{}
+		}
+		t.contents[rackID] = &rackLoad{occ: occ, load: load}
+	}
+	return occ, load, err
+}
+
+// addToRack records a device just created in a rack in the transaction's view of the rack.
+func (t *tx) addToRack(d *dcim.Device, dt *dcim.DeviceType) {
+	c, ok := t.contents[*d.RackID]
+	if !ok {
+		return
+	}
+	if dt.Weight != nil {
+		c.load += dcim.Kilograms(*dt.Weight, dt.WeightUnit)
+	}
+	if d.Position != nil && dt.UHeight > 0 {
+		c.occ = append(c.occ, dcim.Occupant{Ref: dcim.ObjectRef{Type: dcim.TypeDevice, ID: d.ID, Name: d.Name},
+			Position: *d.Position, Height: dt.UHeight, Face: d.Face, FullDepth: dt.IsFullDepth, TenantID: d.TenantID})
+	}
+}
+
+func (t *tx) readRackContents(ctx context.Context, rackID int64) ([]dcim.Occupant, float64, error) {
 	rows, err := t.QueryContext(ctx, `SELECT d.id, d.name, d.position, d.face, d.tenant_id, dt.u_height, dt.is_full_depth, dt.weight, dt.weight_unit
 		FROM devices d JOIN device_types dt ON dt.id = d.device_type_id WHERE d.rack_id = $1`, rackID)
 	if err != nil {
@@ -78,11 +120,21 @@ func (t *tx) rackContents(ctx context.Context, rackID int64) ([]dcim.Occupant, f
 }
 
 func (t *tx) reservations(ctx context.Context, rackID int64) ([]dcim.RackReservation, error) {
+	if r, ok := t.resv[rackID]; ok {
+		return r, nil
+	}
 	rows, err := t.QueryContext(ctx, reservationTable.selectSQL()+" WHERE rack_id = $1", rackID)
 	if err != nil {
 		return nil, fmt.Errorf("reservations of rack %d: %w", rackID, err)
 	}
-	return reservationTable.scanAll(rows)
+	r, err := reservationTable.scanAll(rows)
+	if err == nil {
+		if t.resv == nil {
+			t.resv = map[int64][]dcim.RackReservation{}
+		}
+		t.resv[rackID] = r
+	}
+	return r, err
 }
 
 // checkRackContents re-checks everything in a rack after a change to the rack itself, its room or
@@ -383,12 +435,15 @@ func checkDevice(ctx context.Context, t *tx, old, d *dcim.Device) error {
 	if old != nil && old.RackID != nil && *old.RackID == rack.ID {
 		load -= mine // already counted in the rack
 	}
-	room, err := roomTable.peek(ctx, t, t.s.dialect, rack.RoomID, false)
+	room, err := mustGet(ctx, t, roomTable, rack.RoomID, "rack_id", false)
 	if err != nil {
 		return err
 	}
 	return dcim.CheckWeight("rack_id", rack, room, load+mine, self)
 }
+
+// outletBatch is the most outlets one INSERT writes.
+const outletBatch = 64
 
 // afterDevice gives a new device the power ports and outlets of its type.
 func afterDevice(ctx context.Context, t *tx, old, d *dcim.Device) error {
@@ -399,24 +454,51 @@ func afterDevice(ctx context.Context, t *tx, old, d *dcim.Device) error {
 	if err != nil {
 		return err
 	}
-	portIDs := make(map[string]int64, len(dt.PowerPorts))
-	for _, pt := range dt.PowerPorts {
-		var id int64
-		err := t.QueryRowContext(ctx, `INSERT INTO power_ports (device_id, name, type, maximum_draw, allocated_draw, created, last_updated)
-			VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`, d.ID, pt.Name, pt.Type, pt.MaximumDraw, pt.AllocatedDraw, t.now).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("power port %q of device %q: %w", pt.Name, d.Name, err)
-		}
-		portIDs[pt.Name] = id
+	if d.RackID != nil {
+		t.addToRack(d, dt)
 	}
-	for _, ot := range dt.PowerOutlets {
-		var port *int64
-		if id, ok := portIDs[ot.PowerPort]; ok {
-			port = &id
+	portIDs := make(map[string]int64, len(dt.PowerPorts))
+	if len(dt.PowerPorts) > 0 {
+		// One statement for all ports; port names are unique in a type, so RETURNING name says which id is whose.
+		rows := make([][]any, len(dt.PowerPorts))
+		for i, pt := range dt.PowerPorts {
+			rows[i] = []any{d.ID, pt.Name, pt.Type, pt.MaximumDraw, pt.AllocatedDraw, t.now, t.now}
 		}
-		if _, err := t.ExecContext(ctx, `INSERT INTO power_outlets (device_id, name, type, power_port_id, feed_leg, created, last_updated)
-			VALUES ($1, $2, $3, $4, $5, $6, $6)`, d.ID, ot.Name, ot.Type, port, ot.FeedLeg, t.now); err != nil {
-			return fmt.Errorf("power outlet %q of device %q: %w", ot.Name, d.Name, err)
+		values, args := t.s.dialect.valuesList(rows)
+		q := "INSERT INTO power_ports (device_id, name, type, maximum_draw, allocated_draw, created, last_updated) VALUES " + values + " RETURNING id, name"
+		res, err := t.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("power ports of device %q: %w", d.Name, err)
+		}
+		for res.Next() {
+			var id int64
+			var name string
+			if err := res.Scan(&id, &name); err != nil {
+				res.Close()
+				return fmt.Errorf("power ports of device %q: %w", d.Name, err)
+			}
+			portIDs[name] = id
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return fmt.Errorf("power ports of device %q: %w", d.Name, err)
+		}
+	}
+	// Outlets in statements of up to outletBatch rows: a rack PDU has dozens.
+	for lo := 0; lo < len(dt.PowerOutlets); lo += outletBatch {
+		batch := dt.PowerOutlets[lo:min(lo+outletBatch, len(dt.PowerOutlets))]
+		rows := make([][]any, len(batch))
+		for i, ot := range batch {
+			var port *int64
+			if id, ok := portIDs[ot.PowerPort]; ok {
+				port = &id
+			}
+			rows[i] = []any{d.ID, ot.Name, ot.Type, port, ot.FeedLeg, t.now, t.now}
+		}
+		values, args := t.s.dialect.valuesList(rows)
+		q := "INSERT INTO power_outlets (device_id, name, type, power_port_id, feed_leg, created, last_updated) VALUES " + values
+		if _, err := t.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("power outlets of device %q: %w", d.Name, err)
 		}
 	}
 	return nil

@@ -187,6 +187,9 @@ func unprefix(err error) error {
 func (r Resource[T]) createTx(ctx context.Context, t *tx, v T) (T, error) {
 	tb := r.tb
 	*tb.meta(&v) = dcim.Meta{}
+	if tb.objType != dcim.TypeDevice {
+		t.forget() // only device creates keep the transaction's view of racks current
+	}
 	if err := r.normalize(&v); err != nil {
 		return v, err
 	}
@@ -212,6 +215,7 @@ func (r Resource[T]) updateTx(ctx context.Context, t *tx, v T) (T, error) {
 	if err := r.writable(); err != nil {
 		return v, err
 	}
+	t.forget()
 	id := tb.meta(&v).ID
 	old, err := tb.get(ctx, t, t.s.dialect, id, true)
 	if err != nil {
@@ -293,6 +297,7 @@ func (r Resource[T]) patchTx(ctx context.Context, t *tx, id int64, patch map[str
 
 func (r Resource[T]) deleteTx(ctx context.Context, t *tx, id int64) error {
 	tb := r.tb
+	t.forget()
 	old, err := tb.get(ctx, t, t.s.dialect, id, true)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -131,7 +132,16 @@ type tx struct {
 	actor dcim.Actor
 	types map[int64]*dcim.DeviceType // device types read in this transaction
 	seen  map[string]bool            // references already found to exist, "table/id"
-	stmts map[string]*sql.Stmt       // statements prepared in this transaction
+
+	// While a transaction only creates objects, what it has read of racks, rooms, rack contents and
+	// reservations stays true but for what it adds itself; bulk placement keeps these up to date
+	// instead of re-reading a rack for each device. Any update or delete drops them.
+	objs     map[string]readObj  // objects read by mustGet, "table/id"
+	contents map[int64]*rackLoad // rack id → its mounted devices and load
+	resv     map[int64][]dcim.RackReservation
+
+	changes [][]any              // change-log rows not yet written
+	stmts   map[string]*sql.Stmt // statements prepared in this transaction
 }
 
 // Bulk writes run the same few statements thousands of times in one transaction: on SQLite,
@@ -189,6 +199,51 @@ func (t *tx) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 	return st.QueryRowContext(ctx, args...)
 }
 
+// valuesList renders rows of arguments as the VALUES list of a multi-row INSERT, "(…), (…)", and
+// returns the arguments flattened. SQLite gets anonymous "?" parameters: binding numbered ones costs
+// a name lookup per parameter, which is quadratic in a statement of hundreds.
+func (d dialect) valuesList(rows [][]any) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, len(rows)*len(rows[0]))
+	for i, row := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j, v := range row {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			args = append(args, v)
+			if d == postgresDialect {
+				b.WriteString("$" + strconv.Itoa(len(args)))
+			} else {
+				b.WriteByte('?')
+			}
+		}
+		b.WriteByte(')')
+	}
+	return b.String(), args
+}
+
+// rackLoad is what a rack holds, as rackContents reads it.
+type rackLoad struct {
+	occ  []dcim.Occupant
+	load float64
+}
+
+// readObj is an object read in a transaction, and whether it was read for update.
+type readObj struct {
+	v      any
+	locked bool
+}
+
+// forget drops what the transaction remembers of the objects it read, before a write that could make
+// it stale.
+func (t *tx) forget() {
+	t.objs, t.contents, t.resv = nil, nil, nil
+}
+
 // write runs fn in one transaction and commits only if fn succeeds.
 func (s *Store) write(ctx context.Context, fn func(t *tx) error) error {
 	sqlTx, err := s.db.BeginTx(ctx, nil)
@@ -198,6 +253,9 @@ func (s *Store) write(ctx context.Context, fn func(t *tx) error) error {
 	defer sqlTx.Rollback() //nolint:errcheck // after Commit this is a no-op
 	t := &tx{Tx: sqlTx, s: s, now: s.now(), actor: dcim.ActorFrom(ctx)}
 	if err := fn(t); err != nil {
+		return translate(err)
+	}
+	if err := t.flushChanges(ctx); err != nil {
 		return translate(err)
 	}
 	if err := sqlTx.Commit(); err != nil {

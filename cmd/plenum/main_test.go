@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/plenum-dcim/plenum/internal/testpeer"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testpeer.StopAll()
+	os.Exit(code)
+}
+
+// syncBuffer is an output the server goroutine writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// plenum runs one CLI command to completion and returns what it printed.
+func plenum(t *testing.T, args ...string) string {
+	t.Helper()
+	var out syncBuffer
+	app := newApp()
+	app.Writer = &out
+	if err := app.Run(context.Background(), append([]string{"plenum"}, args...)); err != nil {
+		t.Fatalf("plenum %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return out.String()
+}
+
+// server is `plenum serve` running in the background, as make demo starts it.
+type server struct {
+	url, token string
+	stop       func() error
+}
+
+var demoBanner = regexp.MustCompile(`serving at (http://\S+)\nAdmin token: (plm_\S+)`)
+
+func serve(t *testing.T, args ...string) server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	app := newApp()
+	app.Writer = &out
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Run(ctx, append([]string{"plenum", "serve", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...))
+	}()
+	deadline := time.After(2 * time.Minute)
+	for {
+		if m := demoBanner.FindStringSubmatch(out.String()); m != nil {
+			return server{url: m[1], token: m[2], stop: func() error {
+				cancel()
+				select {
+				case err := <-done:
+					return err
+				case <-time.After(30 * time.Second):
+					t.Fatal("server did not shut down within 30 s")
+					return nil
+				}
+			}}
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("serve exited: %v\n%s", err, out.String())
+		case <-deadline:
+			cancel()
+			t.Fatalf("no demo banner after 2 minutes:\n%s", out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func get(t *testing.T, url, token string) (int, string, string) {
+	t.Helper()
+	return request(t, http.MethodGet, url, token, "")
+}
+
+func request(t *testing.T, method, url, token, body string) (int, string, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+}
+
+// TestServeDemo is make demo end to end, on both engines: serve --demo seeds the facility and prints
+// a working admin token; a token made with the CLI while the server runs works too; the server stops
+// cleanly; a restart does not seed twice.
+func TestServeDemo(t *testing.T) {
+	engines := []struct {
+		name string
+		args func(t *testing.T) []string
+	}{
+		{"sqlite", func(t *testing.T) []string { return []string{"--data", t.TempDir()} }},
+		{"postgres", func(t *testing.T) []string {
+			return []string{"--data", t.TempDir(), "--database", testpeer.Postgres(t)}
+		}},
+	}
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			args := e.args(t)
+			s := serve(t, append([]string{"--demo"}, args...)...)
+			code, _, body := get(t, s.url+"/api/v1/sites", s.token)
+			if code != http.StatusOK || !strings.Contains(body, `"Cyberjaya DC1"`) || !strings.Contains(body, `"count":1`) {
+				t.Fatalf("sites with the printed token: %d %s", code, body)
+			}
+			if code, _, _ := get(t, s.url+"/api/v1/sites", ""); code != http.StatusUnauthorized {
+				t.Errorf("no token: %d", code)
+			}
+			if code, _, _ := get(t, s.url+"/api/v1/sites", "plm_wrong"); code != http.StatusUnauthorized {
+				t.Errorf("wrong token: %d", code)
+			}
+			code, _, body = get(t, s.url+"/api/v1/racks?name=A01", s.token)
+			id := regexp.MustCompile(`"id":(\d+)`).FindStringSubmatch(body)
+			if code != http.StatusOK || id == nil {
+				t.Fatalf("rack A01: %d %s", code, body)
+			}
+			code, ctype, svg := get(t, s.url+"/api/v1/racks/"+id[1]+"/elevation.svg?face=front", s.token)
+			if code != http.StatusOK || ctype != "image/svg+xml" || !strings.Contains(svg, "A01-SRV01") {
+				t.Errorf("elevation: %d %s %.200s", code, ctype, svg)
+			}
+			// The CLI works on the database while the server runs; a read-only token reads but cannot write.
+			ro := strings.TrimSpace(plenum(t, append([]string{"token", "create", "--name", "viewer", "--read-only"}, args...)...))
+			if code, _, _ := get(t, s.url+"/api/v1/devices?limit=5", ro); code != http.StatusOK {
+				t.Errorf("read-only token reading: %d", code)
+			}
+			if code, _, body := request(t, http.MethodPost, s.url+"/api/v1/tenants", ro, `{"name":"X"}`); code != http.StatusForbidden {
+				t.Errorf("read-only token writing: %d %s", code, body)
+			}
+			if list := plenum(t, append([]string{"token", "list"}, args...)...); !strings.Contains(list, "demo-admin") || strings.Contains(list, ro) {
+				t.Errorf("token list:\n%s", list)
+			}
+			if err := s.stop(); err != nil {
+				t.Fatalf("shutdown: %v", err)
+			}
+			// A second start finds the facility and leaves it alone.
+			s = serve(t, append([]string{"--demo"}, args...)...)
+			defer s.stop()
+			if code, _, body := get(t, s.url+"/api/v1/sites", s.token); code != http.StatusOK || !strings.Contains(body, `"count":1`) {
+				t.Errorf("after restart: %d %s", code, body)
+			}
+		})
+	}
+}
+
+// TestCommands runs the other commands against one SQLite data directory.
+func TestCommands(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	if out := plenum(t, "version"); !strings.HasPrefix(out, "plenum ") {
+		t.Errorf("version: %q", out)
+	}
+	if out := plenum(t, "migrate", "--data", data); !strings.Contains(out, "sqlite database is up to date") || !strings.Contains(out, "00001") {
+		t.Errorf("migrate: %q", out)
+	}
+	out := plenum(t, "import", "device-types", "--data", data, "../../internal/demo/devicetypes")
+	if !strings.Contains(out, "9 files: 9 device types created, 0 updated, 0 skipped") {
+		t.Errorf("import: %q", out)
+	}
+	out = plenum(t, "import", "device-types", "--data", data, "../../internal/demo/devicetypes")
+	if !strings.Contains(out, "9 files: 0 device types created, 9 updated, 0 skipped") {
+		t.Errorf("re-import: %q", out)
+	}
+	if out := plenum(t, "demo", "seed", "--data", data); !strings.Contains(out, "Cyberjaya DC1") {
+		t.Errorf("demo seed: %q", out)
+	}
+	if out := plenum(t, "demo", "generate", "--data", data, "--racks", "3", "--site", "Tiny"); !strings.Contains(out, `site "Tiny"`) ||
+		!strings.Contains(out, "1 halls, 3 racks, 90 devices") {
+		t.Errorf("demo generate: %q", out)
+	}
+	app := newApp()
+	app.Writer, app.ErrWriter = io.Discard, io.Discard
+	if err := app.Run(context.Background(), []string{"plenum", "demo", "seed", "--data", data}); err == nil || !strings.Contains(err.Error(), "already holds a site") {
+		t.Errorf("second demo seed: %v", err)
+	}
+	for _, cmd := range [][]string{{"serve"}, {"migrate"}, {"token"}, {"token", "create"}, {"import", "device-types"}, {"demo"}, {"demo", "generate"}, {"version"}} {
+		if out := plenum(t, append(cmd, "--help")...); !strings.Contains(out, "USAGE") && !strings.Contains(out, "Usage") {
+			t.Errorf("%v --help: %q", cmd, out)
+		}
+	}
+}

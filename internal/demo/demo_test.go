@@ -1,0 +1,207 @@
+package demo_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/demo"
+	"github.com/plenum-dcim/plenum/internal/store"
+	"github.com/plenum-dcim/plenum/internal/testpeer"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testpeer.StopAll()
+	os.Exit(code)
+}
+
+var engines = []struct {
+	name string
+	open func(tb testing.TB) string
+}{
+	{"sqlite", func(tb testing.TB) string { return "sqlite:" + filepath.Join(tb.TempDir(), "plenum.db") }},
+	{"postgres", testpeer.Postgres},
+}
+
+func openStore(tb testing.TB, url string) *store.Store {
+	tb.Helper()
+	st, err := store.Open(context.Background(), url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return st
+}
+
+func forEachEngine(t *testing.T, fn func(t *testing.T, st *store.Store)) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) { fn(t, openStore(t, e.open(t))) })
+	}
+}
+
+func count[T any](t *testing.T, r store.Resource[T], filters map[string][]string) int {
+	t.Helper()
+	p, err := r.List(context.Background(), dcim.ListQuery{Limit: 1, Filters: filters})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Count
+}
+
+func one[T any](t *testing.T, r store.Resource[T], filters map[string][]string) T {
+	t.Helper()
+	p, err := r.List(context.Background(), dcim.ListQuery{Limit: 2, Filters: filters})
+	if err != nil || len(p.Results) != 1 {
+		t.Fatalf("want one %s matching %v: %v %v", r.ObjectType(), filters, p.Count, err)
+	}
+	return p.Results[0]
+}
+
+func by(k, v string) map[string][]string { return map[string][]string{k: {v}} }
+
+// TestSeed checks the demo facility against what it claims to be.
+func TestSeed(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		seeded, err := demo.Seed(ctx, st)
+		if err != nil || !seeded {
+			t.Fatalf("seed: %v %v", seeded, err)
+		}
+		site := one(t, st.Sites(), by("name", demo.SiteName))
+		if site.TimeZone != "Asia/Kuala_Lumpur" || *site.SupplyVoltageLN != 230 || *site.SupplyVoltageLL != 400 ||
+			*site.SupplyFrequency != 50 || *site.EmissionFactor != 0.758 || site.GridRegion != "MY-Peninsular" {
+			t.Errorf("site facts: %+v", site)
+		}
+		rooms, _ := st.Rooms().List(ctx, dcim.ListQuery{Filters: by("site_id", strconv.FormatInt(site.ID, 10))})
+		if rooms.Count != 2 {
+			t.Fatalf("rooms: %d", rooms.Count)
+		}
+		for _, r := range rooms.Results {
+			if r.Kind != "data-hall" || r.TileSize != 600 || r.GridRows == 0 || r.GridColumns == 0 || r.FloorLoadRating == nil {
+				t.Errorf("room %s: no floor grid or rating: %+v", r.Name, r)
+			}
+		}
+		heights := map[int]int{}
+		racks, _ := st.Racks().List(ctx, dcim.ListQuery{Limit: dcim.MaxLimit})
+		for _, r := range racks.Results {
+			heights[r.UHeight]++
+			if r.GridRow == nil || r.GridColumn == nil || r.MaxWeight == nil {
+				t.Errorf("rack %s: not on the floor grid or no max_weight", r.Name)
+			}
+		}
+		if heights[42] != 40 || heights[48] != 16 {
+			t.Errorf("rack heights: %v", heights)
+		}
+		if n := count(t, st.Tenants(), nil); n != 3 {
+			t.Errorf("tenants: %d", n)
+		}
+		// Every live rack has two 0-U PDUs, one on each side, each with its 42 outlets and inlet.
+		pdus, _ := st.Devices().List(ctx, dcim.ListQuery{Limit: dcim.MaxLimit, Filters: by("role", "pdu")})
+		if pdus.Count != 2*(40-4+16-3) {
+			t.Errorf("PDUs: %d", pdus.Count)
+		}
+		for _, d := range pdus.Results {
+			if d.Position != nil || (d.MountSide != "left" && d.MountSide != "right") {
+				t.Fatalf("PDU %s not a side-mounted 0-U device: %+v", d.Name, d)
+			}
+		}
+		pdu := one(t, st.Devices(), by("name", "A01-PDU-A"))
+		if n := count(t, st.PowerOutlets(), by("device_id", strconv.FormatInt(pdu.ID, 10))); n != 42 {
+			t.Errorf("AP8881 outlets: %d", n)
+		}
+		srv := one(t, st.Devices(), by("name", "A01-SRV01"))
+		ports, _ := st.PowerPorts().List(ctx, dcim.ListQuery{Filters: by("device_id", strconv.FormatInt(srv.ID, 10))})
+		if ports.Count != 2 || *ports.Results[0].MaximumDraw != 800 {
+			t.Errorf("R650 power ports: %+v", ports.Results)
+		}
+		if srv.TenantID == nil || srv.SiteID != site.ID {
+			t.Errorf("A01-SRV01 tenant %v site %d", srv.TenantID, srv.SiteID)
+		}
+		res, _ := st.RackReservations().List(ctx, dcim.ListQuery{})
+		if res.Count != 3 {
+			t.Errorf("reservations: %d", res.Count)
+		}
+		// A second start leaves the facility as it is.
+		before := count(t, st.Devices(), nil)
+		changes, _ := st.Changes(ctx, dcim.ListQuery{Limit: 1})
+		again, err := demo.Seed(ctx, st)
+		if err != nil || again {
+			t.Fatalf("second seed: %v %v", again, err)
+		}
+		after, _ := st.Changes(ctx, dcim.ListQuery{Limit: 1})
+		if n := count(t, st.Devices(), nil); n != before || after.Count != changes.Count {
+			t.Fatalf("second seed wrote: devices %d→%d, changes %d→%d", before, n, changes.Count, after.Count)
+		}
+	})
+}
+
+// TestGenerate builds a small campus and checks its shape: halls filled row by row, each rack full
+// as documented, and a second campus of the same name refused.
+func TestGenerate(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		var calls int
+		s, err := demo.Generate(ctx, st, demo.Options{Racks: 45, RacksPerRow: 10, RowsPerHall: 2}, func(done, total int) {
+			calls++
+			if total != 45 || done > total {
+				t.Errorf("progress %d/%d", done, total)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Racks != 45 || s.Devices != 45*demo.DevicesPerRack || s.Rooms != 3 || calls != 5 {
+			t.Fatalf("stats %+v, %d progress calls", s, calls)
+		}
+		if n := count(t, st.Racks(), nil); n != 45 {
+			t.Errorf("racks: %d", n)
+		}
+		if n := count(t, st.Devices(), nil); n != 45*demo.DevicesPerRack {
+			t.Errorf("devices: %d", n)
+		}
+		if n := count(t, st.Devices(), by("role", "pdu")); n != 90 {
+			t.Errorf("PDUs: %d", n)
+		}
+		if n := count(t, st.Rows(), nil); n != 5 {
+			t.Errorf("rows: %d", n)
+		}
+		changes, err := st.Changes(ctx, dcim.ListQuery{Limit: 1, Filters: by("object_type", dcim.TypeDevice)})
+		if err != nil || changes.Count != 45*demo.DevicesPerRack {
+			t.Errorf("device changes logged: %d %v", changes.Count, err)
+		}
+		if _, err := demo.Generate(ctx, st, demo.Options{Racks: 1}, nil); dcim.ErrorCode(err) != dcim.EConflict {
+			t.Errorf("second campus of the same name: %v", err)
+		}
+		if _, err := demo.Generate(ctx, st, demo.Options{Racks: 0, Site: "other"}, nil); dcim.ErrorCode(err) != dcim.EInvalid {
+			t.Errorf("zero racks: %v", err)
+		}
+	})
+}
+
+// BenchmarkGenerate builds a campus of PLENUM_BENCH_RACKS racks (default 500) per iteration into a
+// fresh database. The 10,000-rack figure in BENCHMARKS.md comes from plenum demo generate.
+func BenchmarkGenerate(b *testing.B) {
+	racks := 500
+	if n, err := strconv.Atoi(os.Getenv("PLENUM_BENCH_RACKS")); err == nil && n > 0 {
+		racks = n
+	}
+	for _, e := range engines {
+		b.Run(fmt.Sprintf("engine=%s/racks=%d", e.name, racks), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				st := openStore(b, e.open(b))
+				b.StartTimer()
+				s, err := demo.Generate(context.Background(), st, demo.Options{Racks: racks}, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(s.Devices)/s.Elapsed.Seconds(), "devices/s")
+			}
+		})
+	}
+}

@@ -1,0 +1,133 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/demo"
+	"github.com/plenum-dcim/plenum/internal/store"
+	"github.com/plenum-dcim/plenum/internal/testpeer"
+)
+
+// BenchmarkCampus measures the API on a generated campus of PLENUM_BENCH_RACKS racks (default 300;
+// 10000 is the 100 MW case of BENCHMARKS.md), through HTTP with a bearer token as a client sees it:
+// a page of 1,000 devices, the elevation of a full 48U rack, and placing a device in that rack.
+func BenchmarkCampus(b *testing.B) {
+	racks := 300
+	if n, err := strconv.Atoi(os.Getenv("PLENUM_BENCH_RACKS")); err == nil && n > 0 {
+		racks = n
+	}
+	benchEngines := []struct {
+		name string
+		url  func(testing.TB) string
+	}{
+		{"sqlite", func(tb testing.TB) string { return "sqlite:" + filepath.Join(tb.TempDir(), "plenum.db") }},
+		{"postgres", testpeer.Postgres},
+	}
+	for _, e := range benchEngines {
+		b.Run(fmt.Sprintf("engine=%s/racks=%d", e.name, racks), func(b *testing.B) {
+			ctx := context.Background()
+			st, err := store.Open(ctx, e.url(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			stats, err := demo.Generate(ctx, st, demo.Options{Racks: racks}, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			full, mover := fullRack(b, st)
+			_, token, err := st.CreateToken(ctx, "bench", true, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := New(Config{Store: st, Version: "bench"})
+			call := func(b *testing.B, method, path string, body []byte) *httptest.ResponseRecorder {
+				req := httptest.NewRequest(method, path, bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+token)
+				if body != nil {
+					req.Header.Set("Content-Type", "application/json")
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
+				}
+				return rec
+			}
+			measure := func(name string, op func(b *testing.B, i int)) {
+				b.Run(name, func(b *testing.B) {
+					lat := make([]time.Duration, 0, b.N)
+					b.ReportAllocs()
+					i := 0
+					for b.Loop() {
+						start := time.Now()
+						op(b, i)
+						lat = append(lat, time.Since(start))
+						i++
+					}
+					slices.Sort(lat)
+					b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+				})
+			}
+			pages := max(1, stats.Devices/1000)
+			measure("list-devices-1000", func(b *testing.B, i int) {
+				// Pages spread over the whole inventory, deep offsets included.
+				page := (i * 7919) % pages
+				call(b, http.MethodGet, fmt.Sprintf("%s/devices?limit=1000&offset=%d", Prefix, page*1000), nil)
+			})
+			measure("elevation-48u", func(b *testing.B, i int) {
+				face := []string{"front", "rear"}[i%2]
+				call(b, http.MethodGet, fmt.Sprintf("%s/racks/%d/elevation.svg?face=%s", Prefix, full, face), nil)
+			})
+			measure("place-device-48u", func(b *testing.B, i int) {
+				call(b, http.MethodPatch, fmt.Sprintf("%s/devices/%d", Prefix, mover), []byte(fmt.Sprintf(`{"position": %d}`, 47+(i+1)%2)))
+			})
+		})
+	}
+}
+
+// fullRack adds a 48U rack holding 47 1U devices to the campus's first hall, and returns it and the
+// device in unit 47 that the placement benchmark moves between the two top units.
+func fullRack(b *testing.B, st *store.Store) (rack, mover int64) {
+	ctx := context.Background()
+	rooms, err := st.Rooms().List(ctx, dcim.ListQuery{Limit: 1})
+	if err != nil || len(rooms.Results) == 0 {
+		b.Fatalf("no hall: %v", err)
+	}
+	m, err := st.Manufacturers().Create(ctx, dcim.Manufacturer{Name: "Bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := 15.0
+	dt, err := st.DeviceTypes().Create(ctx, dcim.DeviceType{ManufacturerID: m.ID, Model: "1U", UHeight: 1, IsFullDepth: true, Weight: &w,
+		PowerPorts: []dcim.PowerPortTemplate{{Name: "PSU1"}, {Name: "PSU2"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, mm := 1200.0, 600.0
+	rk, err := st.Racks().Create(ctx, dcim.Rack{Name: "BENCH-48U", RoomID: rooms.Results[0].ID, UHeight: 48, OuterDepth: &d, OuterWidth: &mm, OuterUnit: "mm"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	devs := make([]dcim.Device, 47)
+	for u := range devs {
+		pos := float64(u + 1)
+		devs[u] = dcim.Device{Name: fmt.Sprintf("bench-%02d", u+1), DeviceTypeID: dt.ID, RackID: &rk.ID, Position: &pos, Face: "front", Role: "server"}
+	}
+	made, err := st.Devices().BulkCreate(ctx, devs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rk.ID, made[46].ID
+}
