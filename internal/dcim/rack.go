@@ -56,8 +56,8 @@ func CheckPlacement(rack *Rack, dev Occupant, others []Occupant, reservations []
 	lo, hi := dev.slots()
 	rackLo, rackHi := rack.StartingUnit*2, (rack.StartingUnit+rack.UHeight)*2
 	if lo < rackLo || hi > rackHi {
-		return Invalid("position", "a %gU device at unit %g would occupy units %g to %g, outside rack %q (units %d to %d)",
-			dev.Height, dev.Position, dev.Position, dev.Position+dev.Height-0.5, rack.Name, rack.StartingUnit, rack.StartingUnit+rack.UHeight-1)
+		return Invalid("position", "a %gU device at unit %g would reach from unit %d to unit %d, outside rack %q (units %d to %d)",
+			dev.Height, dev.Position, lo/2, (hi-1)/2, rack.Name, rack.StartingUnit, rack.StartingUnit+rack.UHeight-1)
 	}
 	for _, o := range others {
 		if o.Ref.ID == dev.Ref.ID && o.Ref.Type == dev.Ref.Type {

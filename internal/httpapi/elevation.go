@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/store"
 	"github.com/plenum-dcim/plenum/internal/web/elevation"
 )
@@ -46,54 +44,14 @@ func registerElevation(api huma.API, s *store.Store) {
 
 // elevationOf gathers one rack's devices, their types and the reservations for the drawing.
 func elevationOf(ctx context.Context, s *store.Store, rackID int64, face string) (elevation.Input, error) {
-	in := elevation.Input{Face: face}
-	rack, err := s.Racks().Get(ctx, rackID)
+	v, err := s.RackView(ctx, rackID)
 	if err != nil {
-		return in, err
+		return elevation.Input{}, err
 	}
-	in.Rack = rack
-	in.Now = timeNow()
-	byRack := map[string][]string{"rack_id": {strconv.FormatInt(rackID, 10)}}
-	devs, err := s.Devices().List(ctx, dcim.ListQuery{Limit: dcim.MaxLimit, Filters: byRack})
-	if err != nil {
-		return in, err
-	}
-	res, err := s.RackReservations().List(ctx, dcim.ListQuery{Limit: dcim.MaxLimit, Filters: byRack})
-	if err != nil {
-		return in, err
-	}
-	in.Reservations = res.Results
-	types := map[int64]dcim.DeviceType{}
-	makers := map[int64]string{}
-	tenants := map[int64]string{}
-	for _, d := range devs.Results {
-		dt, ok := types[d.DeviceTypeID]
-		if !ok {
-			if dt, err = s.DeviceTypes().Get(ctx, d.DeviceTypeID); err != nil {
-				return in, err
-			}
-			types[d.DeviceTypeID] = dt
-			if _, ok := makers[dt.ManufacturerID]; !ok {
-				m, err := s.Manufacturers().Get(ctx, dt.ManufacturerID)
-				if err != nil {
-					return in, err
-				}
-				makers[dt.ManufacturerID] = m.Name
-			}
-		}
-		it := elevation.Item{Device: d, TypeName: makers[dt.ManufacturerID] + " " + dt.Model, UHeight: dt.UHeight, FullDepth: dt.IsFullDepth}
-		if d.TenantID != nil {
-			name, ok := tenants[*d.TenantID]
-			if !ok {
-				t, err := s.Tenants().Get(ctx, *d.TenantID)
-				if err != nil {
-					return in, err
-				}
-				name, tenants[*d.TenantID] = t.Name, t.Name
-			}
-			it.TenantName = name
-		}
-		in.Items = append(in.Items, it)
+	in := elevation.Input{Rack: v.Rack, Face: face, Reservations: v.Reservations, Now: timeNow()}
+	for _, d := range v.Devices {
+		in.Items = append(in.Items, elevation.Item{Device: d.Device, TypeName: d.Manufacturer + " " + d.Model,
+			UHeight: d.UHeight, FullDepth: d.FullDepth, TenantName: d.TenantName})
 	}
 	return in, nil
 }

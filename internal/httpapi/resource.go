@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -93,7 +95,7 @@ func (in *listInput) pageLinks(count int) (next, prev *string) {
 		s := u.RequestURI()
 		return &s
 	}
-	if in.Offset+limit < count {
+	if count-in.Offset > limit { // not in.Offset+limit < count: that overflows on a huge offset
 		next = link(in.Offset + limit)
 	}
 	if in.Offset > 0 {
@@ -111,12 +113,49 @@ type bodyOutput[T any] struct {
 }
 
 type createInput[T any] struct {
-	Body T
+	Body writeBody[T]
 }
 
 type updateInput[T any] struct {
 	ID   int64 `path:"id" minimum:"1"`
-	Body T
+	Body writeBody[T]
+}
+
+// writeBody is a request body holding a T. huma sets the `default` of every field left at its zero
+// value after decoding, so an explicit false or 0 (a half-depth or 0-U device type) would turn into
+// the default. Hiding T's fields from huma and applying the defaults only to the fields the JSON
+// leaves out keeps what the client said; the schema, and so the document and validation, stay T's.
+type writeBody[T any] struct{ v T }
+
+func (b *writeBody[T]) Schema(r huma.Registry) *huma.Schema {
+	return r.Schema(reflect.TypeFor[T](), true, "")
+}
+
+func (b *writeBody[T]) UnmarshalJSON(data []byte) error {
+	var given map[string]json.RawMessage
+	if err := json.Unmarshal(data, &given); err != nil {
+		return err
+	}
+	var v T
+	rv := reflect.ValueOf(&v).Elem()
+	for i := range rv.NumField() {
+		f := rv.Type().Field(i)
+		def, ok := f.Tag.Lookup("default")
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if _, present := given[name]; !ok || name == "" || present {
+			continue
+		}
+		if f.Type.Kind() == reflect.String {
+			rv.Field(i).SetString(def)
+		} else if err := json.Unmarshal([]byte(def), rv.Field(i).Addr().Interface()); err != nil {
+			return fmt.Errorf("default of %s: %w", name, err)
+		}
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	b.v = v
+	return nil
 }
 
 type patchInput struct {
@@ -129,7 +168,7 @@ type bulkPatchInput struct {
 }
 
 type bulkCreateInput[T any] struct {
-	Body []T `maxItems:"10000"`
+	Body []writeBody[T] `maxItems:"10000"`
 }
 
 // IDRef names an object in a bulk delete.
@@ -177,7 +216,7 @@ func register[T any](api huma.API, path, tag string, r Resource[T]) {
 		OperationID: "create-" + name, Method: http.MethodPost, Path: path, Tags: []string{tag}, Summary: "Create a " + name,
 		DefaultStatus: http.StatusCreated, MaxBodyBytes: maxBody,
 	}, func(ctx context.Context, in *createInput[T]) (*bodyOutput[T], error) {
-		v, err := r.Create(ctx, in.Body)
+		v, err := r.Create(ctx, in.Body.v)
 		if err != nil {
 			return nil, problem(err)
 		}
@@ -187,7 +226,7 @@ func register[T any](api huma.API, path, tag string, r Resource[T]) {
 		OperationID: "update-" + name, Method: http.MethodPut, Path: path + "/{id}", Tags: []string{tag},
 		Summary: "Replace a " + name, MaxBodyBytes: maxBody,
 	}, func(ctx context.Context, in *updateInput[T]) (*bodyOutput[T], error) {
-		v, err := r.Update(ctx, in.ID, in.Body)
+		v, err := r.Update(ctx, in.ID, in.Body.v)
 		if err != nil {
 			return nil, problem(err)
 		}
@@ -218,7 +257,11 @@ func register[T any](api huma.API, path, tag string, r Resource[T]) {
 		OperationID: "bulk-create-" + name, Method: http.MethodPost, Path: path + "/bulk", Tags: []string{tag},
 		Summary: "Create many " + tag + ", all or none", DefaultStatus: http.StatusCreated, MaxBodyBytes: maxBulkBody,
 	}, func(ctx context.Context, in *bulkCreateInput[T]) (*bodyOutput[[]T], error) {
-		vs, err := r.BulkCreate(ctx, in.Body)
+		items := make([]T, len(in.Body))
+		for i, b := range in.Body {
+			items[i] = b.v
+		}
+		vs, err := r.BulkCreate(ctx, items)
 		if err != nil {
 			return nil, problem(err)
 		}

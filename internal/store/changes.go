@@ -72,6 +72,15 @@ func (s *Store) Changes(ctx context.Context, lq dcim.ListQuery) (dcim.Page[dcim.
 		page  dcim.Page[dcim.Change]
 	)
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	if err := dcim.CheckQueryText(lq); err != nil {
+		return page, err
+	}
+	if lq.Q != "" {
+		return page, dcim.Invalid("q", "the change log has no text search; filter by %s", strings.Join(ChangeFilters, ", "))
+	}
+	if lq.Ordering != "" {
+		return page, dcim.Invalid("ordering", "the change log is always newest first")
+	}
 	for k, vals := range lq.Filters {
 		var ors []string
 		for _, v := range vals {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
 )
@@ -30,6 +31,10 @@ func mustGet[T any](ctx context.Context, t *tx, tb *table[T], id int64, field st
 			t.objs = map[string]readObj{}
 		}
 		t.objs[key] = readObj{v, lock}
+		if t.seen == nil {
+			t.seen = map[string]bool{}
+		}
+		t.seen[key] = true // the generic reference check need not look again
 	}
 	return v, err
 }
@@ -137,10 +142,19 @@ func (t *tx) reservations(ctx context.Context, rackID int64) ([]dcim.RackReserva
 	return r, err
 }
 
+// rackFields names, for a re-check of a rack's contents, the input that changed for each kind of
+// failure: a device or reservation no longer fitting the units, the rack's own weight limit, the
+// room's floor rating.
+type rackFields struct{ place, weight, floor string }
+
+// sameField is rackFields with one field for every kind of failure.
+func sameField(f string) rackFields { return rackFields{f, f, f} }
+
 // checkRackContents re-checks everything in a rack after a change to the rack itself, its room or
 // a device type in it: every device inside the units and clear of the others, every reservation
-// clear, weight and floor load within limits. Errors are reported on field, the input that changed.
-func checkRackContents(ctx context.Context, t *tx, rackID int64, field string) error {
+// clear, weight and floor load within limits. Errors are reported on the input that changed, and
+// name the object that no longer fits.
+func checkRackContents(ctx context.Context, t *tx, rackID int64, fields rackFields) error {
 	rack, err := rackTable.peek(ctx, t, t.s.dialect, rackID, false)
 	if err != nil {
 		return err
@@ -157,12 +171,20 @@ func checkRackContents(ctx context.Context, t *tx, rackID int64, field string) e
 	if err != nil {
 		return err
 	}
-	refield := func(err error) error {
+	// refield moves err onto field; where err names no other object, the one checked (who) is the
+	// conflicting one.
+	refield := func(err error, field string, who *dcim.ObjectRef) error {
 		if e := dcim.AsError(err); e != nil {
 			out := *e
 			out.Fields = make([]dcim.FieldError, len(e.Fields))
 			for i, f := range e.Fields {
-				f.Message = fmt.Sprintf("rack %q: %s", rack.Name, f.Message)
+				if !strings.Contains(f.Message, strconv.Quote(rack.Name)) {
+					f.Message = fmt.Sprintf("rack %q: %s", rack.Name, f.Message)
+				}
+				if f.Conflict == nil && who != nil {
+					f.Message = fmt.Sprintf("rack %q: %s %d (%q) would no longer fit: %s", rack.Name, who.Type, who.ID, who.Name, e.Fields[i].Message)
+					f.Conflict = who
+				}
 				f.Field = field
 				out.Fields[i] = f
 			}
@@ -172,15 +194,19 @@ func checkRackContents(ctx context.Context, t *tx, rackID int64, field string) e
 	}
 	for i, o := range occ {
 		if err := dcim.CheckPlacement(rack, o, occ[:i], nil, t.now); err != nil {
-			return refield(err)
+			return refield(err, fields.place, &o.Ref)
 		}
 	}
 	for i := range res {
 		if err := dcim.CheckReservation(rack, &res[i], occ, res, t.now); err != nil {
-			return refield(err)
+			return refield(err, fields.place, &dcim.ObjectRef{Type: dcim.TypeRackReservation, ID: res[i].ID, Name: res[i].Description})
 		}
 	}
-	return refield(dcim.CheckWeight(field, rack, room, load, dcim.ObjectRef{Type: dcim.TypeRack, ID: rack.ID, Name: rack.Name}))
+	err = dcim.CheckWeight(fields.weight, rack, room, load, dcim.ObjectRef{Type: dcim.TypeRack, ID: rack.ID, Name: rack.Name})
+	if e := dcim.AsError(err); e != nil && len(e.Fields) > 0 && e.Fields[0].Conflict != nil && e.Fields[0].Conflict.Type == dcim.TypeRoom {
+		return refield(err, fields.floor, nil)
+	}
+	return refield(err, fields.weight, nil)
 }
 
 func checkRoom(ctx context.Context, t *tx, old, r *dcim.Room) error {
@@ -228,7 +254,7 @@ func afterRoom(ctx context.Context, t *tx, old, r *dcim.Room) error {
 		if x.colm.Valid && r.GridColumns > 0 && int(x.colm.Int64) >= r.GridColumns {
 			return dcim.Conflict("grid_columns", ref, "rack %q stands on tile column %d, outside %d columns", x.name, x.colm.Int64, r.GridColumns)
 		}
-		if err := checkRackContents(ctx, t, x.id, "floor_load_rating"); err != nil {
+		if err := checkRackContents(ctx, t, x.id, sameField("floor_load_rating")); err != nil {
 			return err
 		}
 	}
@@ -307,20 +333,33 @@ func afterRack(ctx context.Context, t *tx, old, r *dcim.Rack) error {
 	if old == nil {
 		return nil
 	}
-	field := "u_height"
-	switch {
-	case old.StartingUnit != r.StartingUnit:
-		field = "starting_unit"
-	case ptrDiffers(old.MaxWeight, r.MaxWeight) || old.WeightUnit != r.WeightUnit:
-		field = "max_weight"
-	case ptrDiffers(old.Weight, r.Weight):
-		field = "weight"
-	case ptrDiffers(old.OuterWidth, r.OuterWidth) || ptrDiffers(old.OuterDepth, r.OuterDepth) || old.OuterUnit != r.OuterUnit:
-		field = "outer_width"
-	case old.RoomID != r.RoomID:
-		field = "room_id"
+	f := rackFields{place: "u_height", weight: "max_weight", floor: "weight"}
+	if old.StartingUnit != r.StartingUnit {
+		f.place = "starting_unit"
 	}
-	return checkRackContents(ctx, t, r.ID, field)
+	switch {
+	case ptrDiffers(old.MaxWeight, r.MaxWeight):
+	case old.WeightUnit != r.WeightUnit:
+		f.weight = "weight_unit"
+	}
+	// The floor load changes with the rack's own weight, its footprint or the room it stands in.
+	for _, c := range []struct {
+		changed bool
+		field   string
+	}{
+		{old.RoomID != r.RoomID, "room_id"},
+		{ptrDiffers(old.OuterDepth, r.OuterDepth), "outer_depth"},
+		{ptrDiffers(old.OuterWidth, r.OuterWidth), "outer_width"},
+		{old.OuterUnit != r.OuterUnit, "outer_unit"},
+		{ptrDiffers(old.Weight, r.Weight), "weight"},
+		{old.WeightUnit != r.WeightUnit, "weight_unit"},
+	} {
+		if c.changed {
+			f.floor = c.field
+			break
+		}
+	}
+	return checkRackContents(ctx, t, r.ID, f)
 }
 
 func ptrDiffers[T comparable](a, b *T) bool {
@@ -381,7 +420,7 @@ func afterDeviceType(ctx context.Context, t *tx, old, dt *dcim.DeviceType) error
 		field = "weight"
 	}
 	for _, id := range racks {
-		if err := checkRackContents(ctx, t, id, field); err != nil {
+		if err := checkRackContents(ctx, t, id, sameField(field)); err != nil {
 			return err
 		}
 	}

@@ -152,6 +152,9 @@ func (r Resource[T]) BulkDelete(ctx context.Context, ids []int64) error {
 
 // normalize checks v on its own and puts its tags in canonical order.
 func (r Resource[T]) normalize(v *T) error {
+	if err := dcim.CheckText(v); err != nil {
+		return err
+	}
 	if r.tb.tags != nil {
 		p := r.tb.tags(v)
 		*p = append([]string{}, *p...)
@@ -298,6 +301,7 @@ func (r Resource[T]) patchTx(ctx context.Context, t *tx, id int64, patch map[str
 func (r Resource[T]) deleteTx(ctx context.Context, t *tx, id int64) error {
 	tb := r.tb
 	t.forget()
+	t.seen = nil
 	old, err := tb.get(ctx, t, t.s.dialect, id, true)
 	if err != nil {
 		return err
@@ -319,7 +323,7 @@ func (r Resource[T]) deleteTx(ctx context.Context, t *tx, id int64) error {
 }
 
 func (r Resource[T]) afterWrite(ctx context.Context, t *tx, old, cur *T) error {
-	if r.tb.tags != nil {
+	if r.tb.tags != nil && (old == nil || !slices.Equal(*r.tb.tags(old), *r.tb.tags(cur))) {
 		if err := setTags(ctx, t, r.tb.objType, r.tb.meta(cur).ID, *r.tb.tags(cur), old == nil); err != nil {
 			return err
 		}

@@ -286,6 +286,8 @@ func translate(err error) error {
 			return dcim.Errorf(dcim.EConflict, "an object with these values already exists (%s)", pe.Detail)
 		case "23503":
 			return dcim.Errorf(dcim.EConflict, "the change would break a reference between objects (%s)", pe.Detail)
+		case "22021", "22P05": // character_not_in_repertoire, untranslatable_character
+			return dcim.Errorf(dcim.EInvalid, "text holds a character the database cannot store (%s)", pe.Message)
 		case "40001", "40P01":
 			return dcim.Errorf(dcim.EConflict, "concurrent change, try again")
 		}

@@ -155,6 +155,9 @@ func (tb *table[T]) peek(ctx context.Context, q querier, d dialect, id int64, lo
 
 // where builds the WHERE clause of a list from its filters; args continue from $1.
 func (tb *table[T]) where(lq dcim.ListQuery, args *[]any) (string, error) {
+	if err := dcim.CheckQueryText(lq); err != nil {
+		return "", err
+	}
 	var conds []string
 	arg := func(v any) string {
 		*args = append(*args, v)
