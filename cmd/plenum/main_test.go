@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,11 +15,7 @@ import (
 	"github.com/plenum-dcim/plenum/internal/testpeer"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testpeer.StopAll()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testpeer.Main(m) }
 
 // syncBuffer is an output the server goroutine writes while the test reads.
 type syncBuffer struct {

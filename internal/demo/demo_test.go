@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -14,19 +13,9 @@ import (
 	"github.com/plenum-dcim/plenum/internal/testpeer"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testpeer.StopAll()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testpeer.Main(m) }
 
-var engines = []struct {
-	name string
-	open func(tb testing.TB) string
-}{
-	{"sqlite", func(tb testing.TB) string { return "sqlite:" + filepath.Join(tb.TempDir(), "plenum.db") }},
-	{"postgres", testpeer.Postgres},
-}
+var engines = testpeer.Engines()
 
 func openStore(tb testing.TB, url string) *store.Store {
 	tb.Helper()
@@ -40,7 +29,7 @@ func openStore(tb testing.TB, url string) *store.Store {
 
 func forEachEngine(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) { fn(t, openStore(t, e.open(t))) })
+		t.Run(e.Name, func(t *testing.T) { fn(t, openStore(t, e.URL(t))) })
 	}
 }
 
@@ -191,10 +180,10 @@ func BenchmarkGenerate(b *testing.B) {
 		racks = n
 	}
 	for _, e := range engines {
-		b.Run(fmt.Sprintf("engine=%s/racks=%d", e.name, racks), func(b *testing.B) {
+		b.Run(fmt.Sprintf("engine=%s/racks=%d", e.Name, racks), func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
-				st := openStore(b, e.open(b))
+				st := openStore(b, e.URL(b))
 				b.StartTimer()
 				s, err := demo.Generate(context.Background(), st, demo.Options{Racks: racks}, nil)
 				if err != nil {

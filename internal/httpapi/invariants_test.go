@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,15 +28,6 @@ import (
 
 type obj = map[string]any
 
-// engineURLs open a fresh, empty database on each engine.
-var engineURLs = []struct {
-	name string
-	url  func(tb testing.TB) string
-}{
-	{"sqlite", func(tb testing.TB) string { return "sqlite:" + filepath.Join(tb.TempDir(), "plenum.db") }},
-	{"postgres", testpeer.Postgres},
-}
-
 // apiEnv is the API on a fresh database, with a write token.
 type apiEnv struct {
 	engine string
@@ -49,10 +39,10 @@ type apiEnv struct {
 // forEachEngine runs fn against a fresh API on SQLite and on PostgreSQL.
 func forEachEngine(t *testing.T, fn func(t *testing.T, e *apiEnv)) {
 	t.Helper()
-	for _, eng := range engineURLs {
-		t.Run(eng.name, func(t *testing.T) {
+	for _, eng := range testpeer.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
 			t.Parallel()
-			st, err := store.Open(context.Background(), eng.url(t))
+			st, err := store.Open(context.Background(), eng.URL(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +52,7 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, e *apiEnv)) {
 				t.Fatal(err)
 			}
 			_, h := build(Config{Store: st, Version: "test", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-			fn(t, &apiEnv{engine: eng.name, st: st, h: h, token: tok})
+			fn(t, &apiEnv{engine: eng.Name, st: st, h: h, token: tok})
 		})
 	}
 }

@@ -42,8 +42,8 @@ func fillRacks(b *testing.B, st *store.Store, n int) facility {
 // BenchmarkListDevices measures one API-sized page of devices out of a larger inventory.
 func BenchmarkListDevices(b *testing.B) {
 	for _, e := range engines {
-		b.Run("engine="+e.name+"/limit=1000", func(b *testing.B) {
-			st := openStore(b, e.open(b))
+		b.Run("engine="+e.Name+"/limit=1000", func(b *testing.B) {
+			st := openStore(b, e.URL(b))
 			fillRacks(b, st, 100) // 4,000 devices
 			ctx := context.Background()
 			lat := make([]time.Duration, 0, b.N)
@@ -66,8 +66,8 @@ func BenchmarkListDevices(b *testing.B) {
 // moves between the two free units of a rack holding 46 others, each move a checked, logged write.
 func BenchmarkPlaceDevice(b *testing.B) {
 	for _, e := range engines {
-		b.Run("engine="+e.name+"/units=48", func(b *testing.B) {
-			st := openStore(b, e.open(b))
+		b.Run("engine="+e.Name+"/units=48", func(b *testing.B) {
+			st := openStore(b, e.URL(b))
 			ctx := context.Background()
 			f := newFacility(b, st)
 			m := must(st.Manufacturers().Create(ctx, dcim.Manufacturer{Name: "Supermicro"}))

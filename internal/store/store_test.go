@@ -3,8 +3,6 @@ package store_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,25 +11,15 @@ import (
 	"github.com/plenum-dcim/plenum/internal/testpeer"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testpeer.StopAll()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testpeer.Main(m) }
 
-// engines opens a fresh store on each engine.
-var engines = []struct {
-	name string
-	open func(tb testing.TB) string
-}{
-	{"sqlite", func(tb testing.TB) string { return "sqlite:" + filepath.Join(tb.TempDir(), "plenum.db") }},
-	{"postgres", testpeer.Postgres},
-}
+// engines are SQLite and PostgreSQL, each giving a fresh database.
+var engines = testpeer.Engines()
 
 func forEachEngine(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) {
-			fn(t, openStore(t, e.open(t)))
+		t.Run(e.Name, func(t *testing.T) {
+			fn(t, openStore(t, e.URL(t)))
 		})
 	}
 }

@@ -3,7 +3,7 @@
 // One server per test binary, started on first use; each caller gets a fresh, empty database that
 // is dropped when its test ends. Call StopAll from TestMain:
 //
-//	func TestMain(m *testing.M) { code := m.Run(); testpeer.StopAll(); os.Exit(code) }
+//	func TestMain(m *testing.M) { testpeer.Main(m) }
 package testpeer
 
 import (
