@@ -26,6 +26,9 @@ const (
 	TypePowerPort       = "power-port"
 	TypePowerOutlet     = "power-outlet"
 	TypeToken           = "token"
+	TypePowerNode       = "power-node"
+	TypePowerEdge       = "power-edge"
+	TypeCoolingUnit     = "cooling-unit"
 )
 
 // Meta is what every stored object carries.

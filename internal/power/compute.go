@@ -1,0 +1,242 @@
+package power
+
+import "math"
+
+// Scenario is a state of the chain to compute: which nodes are down (failed or under maintenance)
+// and which figure of the devices' draw to use.
+type Scenario struct {
+	Failed map[int64]bool
+	Basis  Basis
+}
+
+// Load is what one node carries in a scenario.
+type Load struct {
+	Alive bool
+	Watts float64    // real power
+	VA    float64    // apparent power
+	Amps  [3]float64 // per line; a single-phase node uses Amps[0]
+}
+
+// DeviceState is how a device fares in a scenario.
+type DeviceState struct {
+	Powered   bool
+	LivePorts int // ports whose node is alive
+}
+
+// Result is a computed scenario.
+type Result struct {
+	g       *Graph
+	loads   []Load
+	devices []DeviceState
+}
+
+// Compute flows the devices' loads up the chain in scenario s. A node is alive when it is not down
+// and it is a source or one of its inputs is alive; a node hands its load to its live inputs of the
+// lowest priority, shared equally. A redundant device shares its load among its live ports; a
+// non-redundant one is dark as soon as one port is.
+func (g *Graph) Compute(s Scenario) *Result {
+	r := &Result{g: g, loads: make([]Load, len(g.nodes)), devices: make([]DeviceState, len(g.devices))}
+	for _, n := range g.order {
+		if s.Failed[g.nodes[n].ID] {
+			continue
+		}
+		if g.nodes[n].Kind.IsSource() {
+			r.loads[n].Alive = true
+			continue
+		}
+		for _, in := range g.inputs[n] {
+			if r.loads[in.from].Alive {
+				r.loads[n].Alive = true
+				break
+			}
+		}
+	}
+	// The share of its device's load each port carries.
+	share := make([][]float64, len(g.devices))
+	for d := range g.devices {
+		dev := &g.devices[d]
+		live := 0
+		for _, p := range dev.Ports {
+			if r.loads[g.index[p.Node]].Alive {
+				live++
+			}
+		}
+		st := DeviceState{LivePorts: live}
+		st.Powered = live > 0 && (dev.Redundant || live == len(dev.Ports))
+		r.devices[d] = st
+		if !st.Powered {
+			continue
+		}
+		w := dev.draw(s.Basis)
+		share[d] = make([]float64, len(dev.Ports))
+		for i, p := range dev.Ports {
+			if r.loads[g.index[p.Node]].Alive {
+				share[d][i] = w / float64(live)
+			}
+		}
+	}
+	cur := make([]Currents, len(g.nodes))
+	for k := len(g.order) - 1; k >= 0; k-- {
+		n := g.order[k]
+		node := &g.nodes[n]
+		ld := &r.loads[n]
+		if !ld.Alive {
+			continue
+		}
+		for _, pr := range g.ports[n] {
+			w := 0.0
+			if share[pr.device] != nil {
+				w = share[pr.device][pr.port]
+			}
+			if w == 0 {
+				continue
+			}
+			ld.Watts += w
+			lines := g.devices[pr.device].Ports[pr.port].Lines
+			if node.Phases == 3 {
+				cur[n].Add(LoadCurrents(w, node.PowerFactor, node.Voltage, lines))
+			} else {
+				cur[n][0] += complex(w/(node.Voltage*node.PowerFactor), 0)
+			}
+		}
+		mags := cur[n].Magnitudes()
+		if node.Phases == 3 {
+			ld.Amps = mags
+			ld.VA = node.Voltage / math.Sqrt(3) * (mags[0] + mags[1] + mags[2])
+		} else {
+			ld.Amps = [3]float64{mags[0]}
+			ld.VA = node.Voltage * mags[0]
+		}
+		if ld.Watts == 0 {
+			continue
+		}
+		ins := g.activeInputs(n, r.loads)
+		if len(ins) == 0 {
+			continue
+		}
+		up := cur[n]
+		if node.Kind == Transformer {
+			up = up.Scale(node.Voltage / node.PrimaryVoltage)
+		}
+		f := 1 / float64(len(ins))
+		for _, p := range ins {
+			r.loads[p].Watts += ld.Watts * f
+			parent := &g.nodes[p]
+			switch {
+			case node.Phases == 3 || parent.Phases == 1:
+				cur[p].Add(up.Scale(f))
+			case node.Lines.LineToLine():
+				i := up[0] * complex(f, 0) * unit(lnAngle[node.Lines.A]+math.Pi/6)
+				cur[p][node.Lines.A] += i
+				cur[p][node.Lines.B] -= i
+			default:
+				cur[p][node.Lines.A] += up[0] * complex(f, 0) * unit(lnAngle[node.Lines.A])
+			}
+		}
+	}
+	return r
+}
+
+// activeInputs are the live inputs of node n with the lowest priority.
+func (g *Graph) activeInputs(n int, loads []Load) []int {
+	best := math.MaxInt
+	var out []int
+	for _, in := range g.inputs[n] {
+		if !loads[in.from].Alive {
+			continue
+		}
+		switch {
+		case in.priority < best:
+			best, out = in.priority, append(out[:0], in.from)
+		case in.priority == best:
+			out = append(out, in.from)
+		}
+	}
+	return out
+}
+
+// draw is the device's load on basis b.
+func (d *Device) draw(b Basis) float64 {
+	if b == Nameplate {
+		return d.NameplateW
+	}
+	return d.AllocatedW
+}
+
+// Load returns what node id carries.
+func (r *Result) Load(id int64) Load {
+	i, ok := r.g.index[id]
+	if !ok {
+		return Load{}
+	}
+	return r.loads[i]
+}
+
+// Device returns how device number i (in the graph's order) fares.
+func (r *Result) Device(i int) DeviceState { return r.devices[i] }
+
+// Limit is one rating of a node, derated: what it may carry continuously.
+type Limit struct {
+	Measure string  `json:"measure"` // kW, kVA or A
+	Phase   string  `json:"phase,omitempty"`
+	Load    float64 `json:"load"`
+	Limit   float64 `json:"limit"`  // derating × rating
+	Rating  float64 `json:"rating"` // the nameplate rating
+}
+
+// Headroom is Limit − Load.
+func (l Limit) Headroom() float64 { return l.Limit - l.Load }
+
+// Limits compares node n's load with each of its ratings, derated: kW against real power, kVA
+// against apparent power, amperes against every line.
+func (r *Result) Limits(n *Node) []Limit {
+	ld := r.Load(n.ID)
+	var out []Limit
+	if kw := n.CapacityKW(); kw > 0 {
+		out = append(out, Limit{Measure: "kW", Load: ld.Watts / 1000, Limit: n.Derating * kw, Rating: kw})
+	}
+	if n.RatedKVA > 0 {
+		out = append(out, Limit{Measure: "kVA", Load: ld.VA / 1000, Limit: n.Derating * n.RatedKVA, Rating: n.RatedKVA})
+	}
+	if n.RatedAmps > 0 {
+		lines := 3
+		if n.Phases == 1 {
+			lines = 1
+		}
+		for k := 0; k < lines; k++ {
+			phase := lineNames[k]
+			if n.Phases == 1 {
+				phase = n.Lines.String()
+				if n.Lines.A < 0 && !n.Lines.Three {
+					phase = ""
+				}
+			}
+			out = append(out, Limit{Measure: "A", Phase: phase, Load: ld.Amps[k], Limit: n.Derating * n.RatedAmps, Rating: n.RatedAmps})
+		}
+	}
+	return out
+}
+
+// CapacityKW is the real power a node is rated for: the lower of its kW rating and, for a modular UPS,
+// the modules it may use with its redundant ones held back.
+func (n *Node) CapacityKW() float64 {
+	kw := n.RatedKW
+	if n.Modules > 0 && n.ModuleKW > 0 {
+		usable := float64(n.Modules-n.RedundantModules) * n.ModuleKW
+		if kw == 0 || usable < kw {
+			kw = usable
+		}
+	}
+	return kw
+}
+
+// Overloaded lists the limits of node n that its load exceeds.
+func (r *Result) Overloaded(n *Node) []Limit {
+	var out []Limit
+	for _, l := range r.Limits(n) {
+		if l.Load > l.Limit*(1+1e-9) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
