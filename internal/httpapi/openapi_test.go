@@ -75,6 +75,18 @@ func newFixture(tb testing.TB) *fixture {
 	}
 	f.ids["power-ports"] = ports.Results[0].ID
 	f.ids["power-outlets"] = 1 // none exist: a 404 from the handler, not the router
+	up, err := st.PowerNodes().Create(ctx, dcim.PowerNode{SiteID: site.ID, Name: "UPS-A", Kind: "ups", Voltage: 400})
+	f.ids["power-nodes"] = must(up.ID, err)
+	cir, err := st.PowerNodes().Create(ctx, dcim.PowerNode{SiteID: site.ID, Name: "CIR-A1", Kind: "circuit", Voltage: 400})
+	must(cir.ID, err)
+	edge, err := st.PowerEdges().Create(ctx, dcim.PowerEdge{FromID: up.ID, ToID: cir.ID})
+	f.ids["power-edges"] = must(edge.ID, err)
+	zone, err := st.CoolingZones().Create(ctx, dcim.CoolingZone{RoomID: room.ID, Name: "Hall 1"})
+	f.ids["cooling-zones"] = must(zone.ID, err)
+	crah, err := st.CoolingUnits().Create(ctx, dcim.CoolingUnit{RoomID: room.ID, ZoneID: &zone.ID, Name: "CRAH-1", Kind: "crah", CapacityKW: 100})
+	f.ids["cooling-units"] = must(crah.ID, err)
+	sp, err := st.SensorPoints().Create(ctx, dcim.SensorPoint{RoomID: room.ID, RackID: &rack.ID, Name: "A01 inlet top", Kind: "inlet-top"})
+	f.ids["sensor-points"] = must(sp.ID, err)
 	tags, err := st.Tags().List(ctx, dcim.ListQuery{})
 	if err != nil || len(tags.Results) == 0 {
 		tb.Fatalf("tags: %v %v", tags, err)
@@ -212,8 +224,9 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 			})
 		}
 	}
-	want := []string{"changes", "device-types", "devices", "manufacturers", "power-outlets", "power-ports",
-		"rack-reservations", "racks", "rooms", "rows", "sites", "status", "tags", "tenants"}
+	want := []string{"changes", "cooling-units", "cooling-zones", "device-types", "devices", "manufacturers", "power-edges",
+		"power-nodes", "power-outlets", "power-ports", "rack-reservations", "racks", "rooms", "rows", "sensor-points", "sites",
+		"status", "tags", "tenants"}
 	for _, w := range want {
 		if !resources[w] {
 			t.Errorf("resource %s is not documented", w)

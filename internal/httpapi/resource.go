@@ -22,6 +22,7 @@ type Resource[T any] interface {
 	ObjectType() string
 	Filters() []string
 	ReadOnly() bool
+	Updatable() bool
 	List(ctx context.Context, lq dcim.ListQuery) (dcim.Page[T], error)
 	Get(ctx context.Context, id int64) (T, error)
 	Create(ctx context.Context, v T) (T, error)
@@ -209,19 +210,14 @@ func register[T any](api huma.API, path, tag string, r Resource[T]) {
 		}
 		return &bodyOutput[T]{Body: v}, nil
 	})
-	if r.ReadOnly() {
+	if r.ReadOnly() && !r.Updatable() {
 		return
 	}
-	huma.Register(api, huma.Operation{
-		OperationID: "create-" + name, Method: http.MethodPost, Path: path, Tags: []string{tag}, Summary: "Create a " + name,
-		DefaultStatus: http.StatusCreated, MaxBodyBytes: maxBody,
-	}, func(ctx context.Context, in *createInput[T]) (*bodyOutput[T], error) {
-		v, err := r.Create(ctx, in.Body.v)
-		if err != nil {
-			return nil, problem(err)
-		}
-		return &bodyOutput[T]{Body: v}, nil
-	})
+	// Components (power ports) are created and removed with their device, but may be changed.
+	creatable := !r.ReadOnly()
+	if creatable {
+		registerCreate(api, path, tag, r)
+	}
 	huma.Register(api, huma.Operation{
 		OperationID: "update-" + name, Method: http.MethodPut, Path: path + "/{id}", Tags: []string{tag},
 		Summary: "Replace a " + name, MaxBodyBytes: maxBody,
@@ -248,26 +244,6 @@ func register[T any](api huma.API, path, tag string, r Resource[T]) {
 		return &bodyOutput[T]{Body: v}, nil
 	})
 	huma.Register(api, huma.Operation{
-		OperationID: "delete-" + name, Method: http.MethodDelete, Path: path + "/{id}", Tags: []string{tag},
-		Summary: "Delete a " + name, DefaultStatus: http.StatusNoContent,
-	}, func(ctx context.Context, in *idInput) (*struct{}, error) {
-		return nil, problem(r.Delete(ctx, in.ID))
-	})
-	huma.Register(api, huma.Operation{
-		OperationID: "bulk-create-" + name, Method: http.MethodPost, Path: path + "/bulk", Tags: []string{tag},
-		Summary: "Create many " + tag + ", all or none", DefaultStatus: http.StatusCreated, MaxBodyBytes: maxBulkBody,
-	}, func(ctx context.Context, in *bulkCreateInput[T]) (*bodyOutput[[]T], error) {
-		items := make([]T, len(in.Body))
-		for i, b := range in.Body {
-			items[i] = b.v
-		}
-		vs, err := r.BulkCreate(ctx, items)
-		if err != nil {
-			return nil, problem(err)
-		}
-		return &bodyOutput[[]T]{Body: vs}, nil
-	})
-	huma.Register(api, huma.Operation{
 		OperationID: "bulk-patch-" + name, Method: http.MethodPatch, Path: path, Tags: []string{tag},
 		Summary: "Change many " + tag + ", all or none", Description: "A list of JSON merge patches, each with the id of its object.",
 		MaxBodyBytes: maxBulkBody, RequestBody: mergePatchListBody(api, new(T)), SkipValidateBody: true,
@@ -282,16 +258,9 @@ func register[T any](api huma.API, path, tag string, r Resource[T]) {
 		}
 		return &bodyOutput[[]T]{Body: vs}, nil
 	})
-	huma.Register(api, huma.Operation{
-		OperationID: "bulk-delete-" + name, Method: http.MethodDelete, Path: path, Tags: []string{tag},
-		Summary: "Delete many " + tag + ", all or none", DefaultStatus: http.StatusNoContent, MaxBodyBytes: maxBulkBody,
-	}, func(ctx context.Context, in *bulkDeleteInput) (*struct{}, error) {
-		ids := make([]int64, len(in.Body))
-		for i, ref := range in.Body {
-			ids[i] = ref.ID
-		}
-		return nil, problem(r.BulkDelete(ctx, ids))
-	})
+	if creatable {
+		registerRemove(api, path, tag, r)
+	}
 }
 
 // mergePatchBody documents a merge patch of T. The store checks the merged object strictly (unknown
@@ -311,4 +280,54 @@ func mergePatchListBody(api huma.API, v any) *huma.RequestBody {
 		"application/json": {Schema: &huma.Schema{Type: "array", Items: &huma.Schema{Type: "object",
 			Description: fmt.Sprintf("the id of an object and any subset of the writable fields of %s", ref.Ref)}}},
 	}}
+}
+
+// registerCreate adds the create operations of a type whose objects the API makes.
+func registerCreate[T any](api huma.API, path, tag string, r Resource[T]) {
+	name := r.ObjectType()
+	huma.Register(api, huma.Operation{
+		OperationID: "create-" + name, Method: http.MethodPost, Path: path, Tags: []string{tag}, Summary: "Create a " + name,
+		DefaultStatus: http.StatusCreated, MaxBodyBytes: maxBody,
+	}, func(ctx context.Context, in *createInput[T]) (*bodyOutput[T], error) {
+		v, err := r.Create(ctx, in.Body.v)
+		if err != nil {
+			return nil, problem(err)
+		}
+		return &bodyOutput[T]{Body: v}, nil
+	})
+	huma.Register(api, huma.Operation{
+		OperationID: "bulk-create-" + name, Method: http.MethodPost, Path: path + "/bulk", Tags: []string{tag},
+		Summary: "Create many " + tag + ", all or none", DefaultStatus: http.StatusCreated, MaxBodyBytes: maxBulkBody,
+	}, func(ctx context.Context, in *bulkCreateInput[T]) (*bodyOutput[[]T], error) {
+		items := make([]T, len(in.Body))
+		for i, b := range in.Body {
+			items[i] = b.v
+		}
+		vs, err := r.BulkCreate(ctx, items)
+		if err != nil {
+			return nil, problem(err)
+		}
+		return &bodyOutput[[]T]{Body: vs}, nil
+	})
+}
+
+// registerRemove adds the delete operations of a type whose objects the API removes.
+func registerRemove[T any](api huma.API, path, tag string, r Resource[T]) {
+	name := r.ObjectType()
+	huma.Register(api, huma.Operation{
+		OperationID: "delete-" + name, Method: http.MethodDelete, Path: path + "/{id}", Tags: []string{tag},
+		Summary: "Delete a " + name, DefaultStatus: http.StatusNoContent,
+	}, func(ctx context.Context, in *idInput) (*struct{}, error) {
+		return nil, problem(r.Delete(ctx, in.ID))
+	})
+	huma.Register(api, huma.Operation{
+		OperationID: "bulk-delete-" + name, Method: http.MethodDelete, Path: path, Tags: []string{tag},
+		Summary: "Delete many " + tag + ", all or none", DefaultStatus: http.StatusNoContent, MaxBodyBytes: maxBulkBody,
+	}, func(ctx context.Context, in *bulkDeleteInput) (*struct{}, error) {
+		ids := make([]int64, len(in.Body))
+		for i, ref := range in.Body {
+			ids[i] = ref.ID
+		}
+		return nil, problem(r.BulkDelete(ctx, ids))
+	})
 }

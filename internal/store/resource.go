@@ -28,6 +28,9 @@ func (r Resource[T]) Filters() []string { return r.tb.filterNames() }
 // ReadOnly reports whether the type is written by Plenum itself only.
 func (r Resource[T]) ReadOnly() bool { return r.tb.readOnly }
 
+// Updatable reports whether objects of a read-only type may still be changed.
+func (r Resource[T]) Updatable() bool { return !r.tb.readOnly || r.tb.updatable }
+
 // List returns one page of the objects matching lq.
 func (r Resource[T]) List(ctx context.Context, lq dcim.ListQuery) (dcim.Page[T], error) {
 	if lq.Limit > dcim.MaxLimit {
@@ -89,7 +92,7 @@ func (r Resource[T]) Delete(ctx context.Context, id int64) error {
 
 // BulkCreate creates all objects in one transaction, or none.
 func (r Resource[T]) BulkCreate(ctx context.Context, vs []T) ([]T, error) {
-	if err := r.writable(); err != nil {
+	if err := r.writable(false); err != nil {
 		return nil, err
 	}
 	out := make([]T, len(vs))
@@ -111,7 +114,7 @@ func (r Resource[T]) BulkCreate(ctx context.Context, vs []T) ([]T, error) {
 
 // BulkPatch applies merge patches, each naming its object by "id", in one transaction, or none.
 func (r Resource[T]) BulkPatch(ctx context.Context, patches []map[string]json.RawMessage) ([]T, error) {
-	if err := r.writable(); err != nil {
+	if err := r.writable(true); err != nil {
 		return nil, err
 	}
 	out := make([]T, len(patches))
@@ -137,7 +140,7 @@ func (r Resource[T]) BulkPatch(ctx context.Context, patches []map[string]json.Ra
 
 // BulkDelete deletes all objects in one transaction, or none.
 func (r Resource[T]) BulkDelete(ctx context.Context, ids []int64) error {
-	if err := r.writable(); err != nil {
+	if err := r.writable(false); err != nil {
 		return err
 	}
 	return r.s.write(ctx, func(t *tx) error {
@@ -164,8 +167,8 @@ func (r Resource[T]) normalize(v *T) error {
 	return r.tb.normalize(v)
 }
 
-func (r Resource[T]) writable() error {
-	if r.tb.readOnly {
+func (r Resource[T]) writable(update bool) error {
+	if r.tb.readOnly && !(update && r.tb.updatable) {
 		return dcim.Errorf(dcim.EInvalid, "%s objects are created and removed with their device", r.tb.objType)
 	}
 	return nil
@@ -215,7 +218,7 @@ func (r Resource[T]) createTx(ctx context.Context, t *tx, v T) (T, error) {
 
 func (r Resource[T]) updateTx(ctx context.Context, t *tx, v T) (T, error) {
 	tb := r.tb
-	if err := r.writable(); err != nil {
+	if err := r.writable(true); err != nil {
 		return v, err
 	}
 	t.forget()

@@ -34,7 +34,8 @@ const (
 	filterInt filterKind = iota
 	filterString
 	filterBool
-	filterNull // "true" → column IS NULL, "false" → IS NOT NULL
+	filterNull    // "true" → column IS NULL, "false" → IS NOT NULL
+	filterNotNull // "true" → column IS NOT NULL, "false" → IS NULL
 )
 
 // unique is a set of columns whose values no two objects may share, reported on field.
@@ -57,10 +58,12 @@ type dependent struct {
 type table[T any] struct {
 	name    string // SQL table
 	objType string // change-log and error name
-	columns []column[T]
-	meta    func(*T) *dcim.Meta
-	tags    func(*T) *[]string // nil when the type has no tags
-	repr    func(*T) string
+	// nameColumn names an object in errors about it (default "name").
+	nameColumn string
+	columns    []column[T]
+	meta       func(*T) *dcim.Meta
+	tags       func(*T) *[]string // nil when the type has no tags
+	repr       func(*T) string
 	// normalize checks the object on its own (dcim rules without I/O).
 	normalize func(*T) error
 	filters   map[string]filter
@@ -74,8 +77,9 @@ type table[T any] struct {
 	check func(ctx context.Context, t *tx, old, cur *T) error
 	// after runs after the row is written, in the same transaction (components, templates).
 	after func(ctx context.Context, t *tx, old, cur *T) error
-	// readOnly tables are written by the store itself, never through create/update/delete.
-	readOnly bool
+	// readOnly tables are written by the store itself, never through create/update/delete; updatable
+	// ones among them (components of a device) may still be changed.
+	readOnly, updatable bool
 }
 
 func (tb *table[T]) columnNames() []string {
@@ -200,12 +204,12 @@ func (tb *table[T]) where(lq dcim.ListQuery, args *[]any) (string, error) {
 					return "", dcim.Invalid(k, "%q is not true or false", v)
 				}
 				ors = append(ors, f.column+" = "+arg(b))
-			case filterNull:
+			case filterNull, filterNotNull:
 				b, err := strconv.ParseBool(v)
 				if err != nil {
 					return "", dcim.Invalid(k, "%q is not true or false", v)
 				}
-				if b {
+				if b == (f.kind == filterNull) {
 					ors = append(ors, f.column+" IS NULL")
 				} else {
 					ors = append(ors, f.column+" IS NOT NULL")
@@ -359,10 +363,8 @@ func (tb *table[T]) checkGeneric(ctx context.Context, t *tx, v *T) error {
 		var otherID int64
 		var otherName string
 		nameCol := "name"
-		if tb.name == "device_types" {
-			nameCol = "model"
-		} else if tb.name == "rack_reservations" {
-			nameCol = "description"
+		if tb.nameColumn != "" {
+			nameCol = tb.nameColumn
 		}
 		err := t.QueryRowContext(ctx, "SELECT id, "+nameCol+" FROM "+tb.name+" WHERE id <> $1 AND "+strings.Join(conds, " AND "), args...).Scan(&otherID, &otherName)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -73,6 +73,7 @@ var siteTable = &table[dcim.Site]{
 		col("supply_voltage_ln", func(v *dcim.Site) any { return &v.SupplyVoltageLN }),
 		col("supply_voltage_ll", func(v *dcim.Site) any { return &v.SupplyVoltageLL }),
 		col("supply_frequency", func(v *dcim.Site) any { return &v.SupplyFrequency }),
+		col("allocated_fraction", func(v *dcim.Site) any { return &v.AllocatedFraction }),
 		col("description", func(v *dcim.Site) any { return &v.Description }),
 		col("comments", func(v *dcim.Site) any { return &v.Comments }),
 	},
@@ -89,6 +90,7 @@ var siteTable = &table[dcim.Site]{
 	deps: []dependent{
 		{"rooms", "site_id", dcim.TypeRoom, "name", ""},
 		{"devices", "site_id", dcim.TypeDevice, "name", ""},
+		{"power_nodes", "site_id", dcim.TypePowerNode, "name", ""},
 	},
 }
 
@@ -119,6 +121,10 @@ var roomTable = &table[dcim.Room]{
 	deps: []dependent{
 		{"rack_rows", "room_id", dcim.TypeRow, "name", ""},
 		{"racks", "room_id", dcim.TypeRack, "name", ""},
+		{"power_nodes", "room_id", dcim.TypePowerNode, "name", ""},
+		{"cooling_zones", "room_id", dcim.TypeCoolingZone, "name", ""},
+		{"cooling_units", "room_id", dcim.TypeCoolingUnit, "name", ""},
+		{"sensor_points", "room_id", dcim.TypeSensorPoint, "name", ""},
 	},
 }
 
@@ -190,11 +196,13 @@ var rackTable = &table[dcim.Rack]{
 	deps: []dependent{
 		{"devices", "rack_id", dcim.TypeDevice, "name", ""},
 		{"rack_reservations", "rack_id", dcim.TypeRackReservation, "description", ""},
+		{"cooling_units", "rack_id", dcim.TypeCoolingUnit, "name", ""},
+		{"sensor_points", "rack_id", dcim.TypeSensorPoint, "name", ""},
 	},
 }
 
 var reservationTable = &table[dcim.RackReservation]{
-	name: "rack_reservations", objType: dcim.TypeRackReservation,
+	name: "rack_reservations", objType: dcim.TypeRackReservation, nameColumn: "description",
 	columns: []column[dcim.RackReservation]{
 		col("rack_id", func(v *dcim.RackReservation) any { return &v.RackID }),
 		col("units", func(v *dcim.RackReservation) any { return &jsonColumn{&v.Units} }),
@@ -232,7 +240,7 @@ var manufacturerTable = &table[dcim.Manufacturer]{
 }
 
 var deviceTypeTable = &table[dcim.DeviceType]{
-	name: "device_types", objType: dcim.TypeDeviceType,
+	name: "device_types", objType: dcim.TypeDeviceType, nameColumn: "model",
 	columns: []column[dcim.DeviceType]{
 		col("manufacturer_id", func(v *dcim.DeviceType) any { return &v.ManufacturerID }),
 		col("model", func(v *dcim.DeviceType) any { return &v.Model }),
@@ -278,6 +286,7 @@ var deviceTable = &table[dcim.Device]{
 		col("position", func(v *dcim.Device) any { return &v.Position }),
 		col("face", func(v *dcim.Device) any { return &v.Face }),
 		col("mount_side", func(v *dcim.Device) any { return &v.MountSide }),
+		col("power_redundant", func(v *dcim.Device) any { return &v.PowerRedundant }),
 		col("airflow", func(v *dcim.Device) any { return &v.Airflow }),
 		col("description", func(v *dcim.Device) any { return &v.Description }),
 		col("comments", func(v *dcim.Device) any { return &v.Comments }),
@@ -295,23 +304,36 @@ var deviceTable = &table[dcim.Device]{
 	uniques:   []unique{{"name", []string{"site_id", "name"}}, {"asset_tag", []string{"asset_tag"}}},
 	refs: []ref{{"device_type_id", "device_type_id", "device_types", dcim.TypeDeviceType}, {"site_id", "site_id", "sites", dcim.TypeSite},
 		{"tenant_id", "tenant_id", "tenants", dcim.TypeTenant}},
+	deps: []dependent{
+		{"power_nodes", "device_id", dcim.TypePowerNode, "name", ""},
+		{table: "power_ports p JOIN power_outlets o ON o.id = p.outlet_id", column: "o.device_id", objType: dcim.TypePowerPort,
+			nameExpr: "p.name", idExpr: "p.id"},
+	},
 }
 
 var powerPortTable = &table[dcim.PowerPort]{
-	name: "power_ports", objType: dcim.TypePowerPort, readOnly: true,
+	name: "power_ports", objType: dcim.TypePowerPort, readOnly: true, updatable: true,
 	columns: []column[dcim.PowerPort]{
 		col("device_id", func(v *dcim.PowerPort) any { return &v.DeviceID }),
 		col("name", func(v *dcim.PowerPort) any { return &v.Name }),
 		col("type", func(v *dcim.PowerPort) any { return &v.Type }),
 		col("maximum_draw", func(v *dcim.PowerPort) any { return &v.MaximumDraw }),
 		col("allocated_draw", func(v *dcim.PowerPort) any { return &v.AllocatedDraw }),
+		col("outlet_id", func(v *dcim.PowerPort) any { return &v.OutletID }),
+		col("power_node_id", func(v *dcim.PowerPort) any { return &v.PowerNodeID }),
+		col("lines", func(v *dcim.PowerPort) any { return &v.Lines }),
+		col("voltage", func(v *dcim.PowerPort) any { return &v.Voltage }),
 	},
 	meta:      func(v *dcim.PowerPort) *dcim.Meta { return &v.Meta },
 	repr:      func(v *dcim.PowerPort) string { return v.Name },
-	normalize: func(*dcim.PowerPort) error { return nil },
-	filters:   map[string]filter{"id": {"id", filterInt}, "device_id": {"device_id", filterInt}, "name": {"name", filterString}, "type": {"type", filterString}},
+	normalize: (*dcim.PowerPort).Normalize,
+	filters: map[string]filter{"id": {"id", filterInt}, "device_id": {"device_id", filterInt}, "name": {"name", filterString},
+		"type": {"type", filterString}, "outlet_id": {"outlet_id", filterInt}, "power_node_id": {"power_node_id", filterInt},
+		"connected": {"COALESCE(outlet_id, power_node_id)", filterNotNull}},
 	search:    []string{"name"},
 	orderings: []string{"device_id", "name"},
+	refs: []ref{{"outlet_id", "outlet_id", "power_outlets", dcim.TypePowerOutlet},
+		{"power_node_id", "power_node_id", "power_nodes", dcim.TypePowerNode}},
 }
 
 var powerOutletTable = &table[dcim.PowerOutlet]{
@@ -343,6 +365,12 @@ func init() {
 	deviceTypeTable.after = afterDeviceType
 	deviceTable.check = checkDevice
 	deviceTable.after = afterDevice
+	powerPortTable.check = checkPowerPort
+	powerNodeTable.check = checkPowerNode
+	powerEdgeTable.check = checkPowerEdge
+	coolingZoneTable.check = checkCoolingZone
+	coolingUnitTable.check = checkCoolingUnit
+	sensorPointTable.check = checkSensorPoint
 }
 
 // Sites returns the site operations.

@@ -1,0 +1,434 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/power"
+)
+
+// The rules of the power chain and cooling that need other objects. The electrical rules themselves
+// (what may feed what, at which voltage and phases) live in package power; these gather the objects
+// they look at, inside the write's transaction.
+
+// wiringError turns the power package's refusal into a domain error on field (or on the field it
+// names itself when field is empty), naming the other node where there is one.
+func wiringError(ctx context.Context, t *tx, err error, field string) error {
+	var we *power.WiringError
+	if !errors.As(err, &we) {
+		return err
+	}
+	if field == "" {
+		field = we.Field
+	}
+	if we.Other == 0 {
+		return dcim.Invalid(field, "%s", we.Message)
+	}
+	ref := dcim.ObjectRef{Type: dcim.TypePowerNode, ID: we.Other}
+	if n, err := mustGet(ctx, t, powerNodeTable, we.Other, field, false); err == nil {
+		ref.Name = n.Name
+	}
+	return dcim.Conflict(field, ref, "%s", we.Message)
+}
+
+func checkPowerNode(ctx context.Context, t *tx, old, n *dcim.PowerNode) error {
+	site, err := mustGet(ctx, t, siteTable, n.SiteID, "site_id", false)
+	if err != nil {
+		return err
+	}
+	if n.RoomID != nil {
+		room, err := mustGet(ctx, t, roomTable, *n.RoomID, "room_id", false)
+		if err != nil {
+			return err
+		}
+		if room.SiteID != n.SiteID {
+			return dcim.Invalid("room_id", "room %q is in another site", room.Name)
+		}
+	}
+	if n.Voltage == 0 {
+		// The site's supply: line to line for three phase and line-to-line single phase, line to
+		// neutral otherwise.
+		v := site.SupplyVoltageLL
+		if n.Phases == 1 && (len(n.Lines) == 2 || n.Lines == "") {
+			v = site.SupplyVoltageLN
+		}
+		if v == nil || *v <= 0 {
+			return dcim.Invalid("voltage", "is required: site %q has no supply voltage to default to", site.Name)
+		}
+		n.Voltage = *v
+	}
+	if n.DeviceID != nil {
+		dev, err := mustGet(ctx, t, deviceTable, *n.DeviceID, "device_id", false)
+		if err != nil {
+			return err
+		}
+		if dev.SiteID != n.SiteID {
+			return dcim.Invalid("device_id", "device %q is in another site", dev.Name)
+		}
+	}
+	pn := power.FromModel(n)
+	if err := power.CheckNode(&pn); err != nil {
+		return wiringError(ctx, t, err, "")
+	}
+	if old == nil {
+		return nil
+	}
+	// A changed node must still fit the edges and ports it has.
+	field := changedNodeField(old, n)
+	ins, err := t.edgeEnds(ctx, "to_id", n.ID)
+	if err != nil {
+		return err
+	}
+	outs, err := t.edgeEnds(ctx, "from_id", n.ID)
+	if err != nil {
+		return err
+	}
+	if old.SiteID != n.SiteID && len(ins)+len(outs) > 0 {
+		return dcim.Invalid("site_id", "power node %q is wired into the chain of its site; disconnect it before moving it", n.Name)
+	}
+	for i, id := range ins {
+		up, err := mustGet(ctx, t, powerNodeTable, id, field, false)
+		if err != nil {
+			return err
+		}
+		u := power.FromModel(up)
+		if err := power.CheckEdge(&u, &pn, i); err != nil {
+			return dcim.Conflict(field, dcim.ObjectRef{Type: dcim.TypePowerNode, ID: up.ID, Name: up.Name}, "%s", err.Error())
+		}
+	}
+	for _, id := range outs {
+		down, err := mustGet(ctx, t, powerNodeTable, id, field, false)
+		if err != nil {
+			return err
+		}
+		d := power.FromModel(down)
+		if err := power.CheckEdge(&pn, &d, 0); err != nil {
+			return dcim.Conflict(field, dcim.ObjectRef{Type: dcim.TypePowerNode, ID: down.ID, Name: down.Name}, "%s", err.Error())
+		}
+	}
+	return t.recheckPorts(ctx, &pn, n, field)
+}
+
+// changedNodeField names the electrical field of a node that changed, for errors about its wiring.
+func changedNodeField(old, n *dcim.PowerNode) string {
+	switch {
+	case old.Kind != n.Kind:
+		return "kind"
+	case old.Phases != n.Phases:
+		return "phases"
+	case old.Voltage != n.Voltage:
+		return "voltage"
+	case old.Lines != n.Lines:
+		return "lines"
+	case old.Inlets != n.Inlets:
+		return "inlets"
+	case old.OutletWiring != n.OutletWiring:
+		return "outlet_wiring"
+	case ptrDiffers(old.PrimaryVoltage, n.PrimaryVoltage):
+		return "primary_voltage"
+	case ptrDiffers(old.DeviceID, n.DeviceID):
+		return "device_id"
+	}
+	return "kind"
+}
+
+// edgeEnds lists the other ends of node id's edges: its inputs (column to_id) or its outputs
+// (column from_id).
+func (t *tx) edgeEnds(ctx context.Context, column string, id int64) ([]int64, error) {
+	other := "from_id"
+	if column == "from_id" {
+		other = "to_id"
+	}
+	rows, err := t.QueryContext(ctx, "SELECT "+other+" FROM power_edges WHERE "+column+" = $1 ORDER BY priority, id", id)
+	if err != nil {
+		return nil, fmt.Errorf("edges of power node %d: %w", id, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// recheckPorts checks the device ports plugged into node n (directly, or into the outlets of its
+// rack PDU device) against it after a change.
+func (t *tx) recheckPorts(ctx context.Context, pn *power.Node, n *dcim.PowerNode, field string) error {
+	q := "SELECT p.id, p.name, p.lines, p.voltage, '' FROM power_ports p WHERE p.power_node_id = $1"
+	args := []any{n.ID}
+	if n.DeviceID != nil {
+		q += " UNION ALL SELECT p.id, p.name, p.lines, p.voltage, o.feed_leg FROM power_ports p JOIN power_outlets o ON o.id = p.outlet_id WHERE o.device_id = $2"
+		args = append(args, *n.DeviceID)
+	}
+	rows, err := t.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("ports on power node %d: %w", n.ID, err)
+	}
+	type plugged struct {
+		id          int64
+		name, lines string
+		volts       sql.NullFloat64
+		leg         string
+	}
+	var ports []plugged
+	for rows.Next() {
+		var p plugged
+		if err := rows.Scan(&p.id, &p.name, &p.lines, &p.volts, &p.leg); err != nil {
+			rows.Close()
+			return err
+		}
+		ports = append(ports, p)
+	}
+	rows.Close()
+	for _, p := range ports {
+		lines := pn.PortLines(p.leg)
+		if p.leg == "" && p.lines != "" {
+			if l, err := power.ParseLines(p.lines); err == nil {
+				lines = l
+			}
+		}
+		if err := power.CheckPort(pn, lines, p.volts.Float64); err != nil {
+			return dcim.Conflict(field, dcim.ObjectRef{Type: dcim.TypePowerPort, ID: p.id, Name: p.name},
+				"power port %d (%q) plugged into %s would no longer fit: %s", p.id, p.name, n.Name, err.Error())
+		}
+	}
+	return nil
+}
+
+func checkPowerEdge(ctx context.Context, t *tx, _, e *dcim.PowerEdge) error {
+	from, err := mustGet(ctx, t, powerNodeTable, e.FromID, "from_id", true)
+	if err != nil {
+		return err
+	}
+	to, err := mustGet(ctx, t, powerNodeTable, e.ToID, "to_id", true)
+	if err != nil {
+		return err
+	}
+	if from.SiteID != to.SiteID {
+		return dcim.Conflict("to_id", dcim.ObjectRef{Type: dcim.TypePowerNode, ID: to.ID, Name: to.Name},
+			"%s and %s are in different sites", from.Name, to.Name)
+	}
+	if e.Description == "" {
+		e.Description = from.Name + " → " + to.Name
+	}
+	var inputs int
+	if err := t.QueryRowContext(ctx, "SELECT COUNT(*) FROM power_edges WHERE to_id = $1 AND id <> $2", e.ToID, e.ID).Scan(&inputs); err != nil {
+		return err
+	}
+	up, down := power.FromModel(from), power.FromModel(to)
+	if err := power.CheckEdge(&up, &down, inputs); err != nil {
+		var we *power.WiringError
+		field := "to_id"
+		if errors.As(err, &we) && we.Field == "from_id" {
+			field = "from_id"
+		}
+		return wiringError(ctx, t, err, field)
+	}
+	// A loop: the upstream node is already downstream of the node it would feed.
+	var loop int64
+	err = t.QueryRowContext(ctx, `WITH RECURSIVE down(id) AS (
+			SELECT to_id FROM power_edges WHERE from_id = $1 AND id <> $3
+			UNION SELECT e.to_id FROM power_edges e JOIN down d ON e.from_id = d.id WHERE e.id <> $3)
+		SELECT id FROM down WHERE id = $2 LIMIT 1`, e.ToID, e.FromID, e.ID).Scan(&loop)
+	switch {
+	case err == nil:
+		return dcim.Conflict("from_id", dcim.ObjectRef{Type: dcim.TypePowerNode, ID: from.ID, Name: from.Name},
+			"%s feeds %s through the chain already: this edge would close a loop", to.Name, from.Name)
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("loop check: %w", err)
+	}
+	return nil
+}
+
+func checkPowerPort(ctx context.Context, t *tx, old, p *dcim.PowerPort) error {
+	if old == nil {
+		return dcim.Errorf(dcim.EInvalid, "power ports are created with their device")
+	}
+	switch {
+	case p.DeviceID != old.DeviceID:
+		return dcim.Invalid("device_id", "a power port belongs to its device for good")
+	case p.Name != old.Name:
+		return dcim.Invalid("name", "comes from the device type and cannot change")
+	case p.Type != old.Type:
+		return dcim.Invalid("type", "comes from the device type and cannot change")
+	}
+	dev, err := mustGet(ctx, t, deviceTable, p.DeviceID, "device_id", false)
+	if err != nil {
+		return err
+	}
+	volts := 0.0
+	if p.Voltage != nil {
+		volts = *p.Voltage
+	}
+	switch {
+	case p.OutletID != nil:
+		outlet, err := mustGet(ctx, t, powerOutletTable, *p.OutletID, "outlet_id", false)
+		if err != nil {
+			return err
+		}
+		if outlet.DeviceID == p.DeviceID {
+			return dcim.Invalid("outlet_id", "device %q cannot power itself", dev.Name)
+		}
+		var otherID int64
+		var otherName string
+		err = t.QueryRowContext(ctx, "SELECT id, name FROM power_ports WHERE outlet_id = $1 AND id <> $2", *p.OutletID, p.ID).Scan(&otherID, &otherName)
+		if err == nil {
+			return dcim.Conflict("outlet_id", dcim.ObjectRef{Type: dcim.TypePowerPort, ID: otherID, Name: otherName},
+				"outlet %q is taken by power port %d (%q)", outlet.Name, otherID, otherName)
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		pdu, err := mustGet(ctx, t, deviceTable, outlet.DeviceID, "outlet_id", false)
+		if err != nil {
+			return err
+		}
+		if pdu.SiteID != dev.SiteID {
+			return dcim.Invalid("outlet_id", "outlet %q is on device %q in another site", outlet.Name, pdu.Name)
+		}
+		p.Lines = ""
+		node, err := t.nodeOfDevice(ctx, outlet.DeviceID)
+		if err != nil || node == nil {
+			return err // a PDU not (yet) in the chain: nothing to check it against
+		}
+		pn := power.FromModel(node)
+		lines := pn.PortLines(outlet.FeedLeg)
+		p.Lines = lines.String()
+		if err := power.CheckPort(&pn, lines, volts); err != nil {
+			return wiringError(ctx, t, err, "voltage")
+		}
+	case p.PowerNodeID != nil:
+		node, err := mustGet(ctx, t, powerNodeTable, *p.PowerNodeID, "power_node_id", false)
+		if err != nil {
+			return err
+		}
+		if node.SiteID != dev.SiteID {
+			return dcim.Invalid("power_node_id", "power node %q is in another site", node.Name)
+		}
+		pn := power.FromModel(node)
+		lines := power.ThreePhase
+		switch {
+		case pn.Phases == 1:
+			p.Lines = ""
+			lines = power.Lines{A: 0, B: -1}
+		case p.Lines == "":
+			p.Lines = lines.String()
+		default:
+			if lines, err = power.ParseLines(p.Lines); err != nil {
+				return dcim.Invalid("lines", "%s", err.Error())
+			}
+		}
+		if err := power.CheckPort(&pn, lines, volts); err != nil {
+			f := "power_node_id"
+			var we *power.WiringError
+			if errors.As(err, &we) && we.Field == "voltage" {
+				f = "voltage"
+			}
+			return wiringError(ctx, t, err, f)
+		}
+	default:
+		p.Lines = ""
+	}
+	return nil
+}
+
+// nodeOfDevice is the rack-PDU power node that device id is, or nil.
+func (t *tx) nodeOfDevice(ctx context.Context, deviceID int64) (*dcim.PowerNode, error) {
+	rows, err := t.QueryContext(ctx, powerNodeTable.selectSQL()+" WHERE device_id = $1", deviceID)
+	if err != nil {
+		return nil, fmt.Errorf("power node of device %d: %w", deviceID, err)
+	}
+	nodes, err := powerNodeTable.scanAll(rows)
+	if err != nil || len(nodes) == 0 {
+		return nil, err
+	}
+	return &nodes[0], nil
+}
+
+func checkCoolingZone(ctx context.Context, t *tx, _, z *dcim.CoolingZone) error {
+	room, err := mustGet(ctx, t, roomTable, z.RoomID, "room_id", false)
+	if err != nil {
+		return err
+	}
+	z.SiteID = room.SiteID
+	for i, id := range z.RackIDs {
+		field := fmt.Sprintf("rack_ids[%d]", i)
+		rack, err := mustGet(ctx, t, rackTable, id, field, false)
+		if err != nil {
+			return err
+		}
+		if rack.RoomID != z.RoomID {
+			return dcim.Invalid(field, "rack %q is in another room", rack.Name)
+		}
+	}
+	return nil
+}
+
+func checkCoolingUnit(ctx context.Context, t *tx, _, u *dcim.CoolingUnit) error {
+	room, err := mustGet(ctx, t, roomTable, u.RoomID, "room_id", false)
+	if err != nil {
+		return err
+	}
+	u.SiteID = room.SiteID
+	if u.ZoneID != nil {
+		z, err := mustGet(ctx, t, coolingZoneTable, *u.ZoneID, "zone_id", false)
+		if err != nil {
+			return err
+		}
+		if z.RoomID != u.RoomID {
+			return dcim.Invalid("zone_id", "cooling zone %q is in another room", z.Name)
+		}
+	}
+	if u.PowerNodeID != nil {
+		n, err := mustGet(ctx, t, powerNodeTable, *u.PowerNodeID, "power_node_id", false)
+		if err != nil {
+			return err
+		}
+		if n.SiteID != u.SiteID {
+			return dcim.Invalid("power_node_id", "power node %q is in another site", n.Name)
+		}
+	}
+	if u.RackID != nil {
+		r, err := mustGet(ctx, t, rackTable, *u.RackID, "rack_id", false)
+		if err != nil {
+			return err
+		}
+		if r.RoomID != u.RoomID {
+			return dcim.Invalid("rack_id", "rack %q is in another room", r.Name)
+		}
+	}
+	return nil
+}
+
+func checkSensorPoint(ctx context.Context, t *tx, _, s *dcim.SensorPoint) error {
+	room, err := mustGet(ctx, t, roomTable, s.RoomID, "room_id", false)
+	if err != nil {
+		return err
+	}
+	s.SiteID = room.SiteID
+	if s.RackID != nil {
+		r, err := mustGet(ctx, t, rackTable, *s.RackID, "rack_id", false)
+		if err != nil {
+			return err
+		}
+		if r.RoomID != s.RoomID {
+			return dcim.Invalid("rack_id", "rack %q is in another room", r.Name)
+		}
+	}
+	if s.CoolingUnitID != nil {
+		u, err := mustGet(ctx, t, coolingUnitTable, *s.CoolingUnitID, "cooling_unit_id", false)
+		if err != nil {
+			return err
+		}
+		if u.RoomID != s.RoomID {
+			return dcim.Invalid("cooling_unit_id", "cooling unit %q is in another room", u.Name)
+		}
+	}
+	return nil
+}
