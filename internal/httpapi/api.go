@@ -16,6 +16,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/power"
 	"github.com/plenum-dcim/plenum/internal/store"
 )
 
@@ -30,6 +31,7 @@ type Authenticator interface {
 // Config is what the API is built from.
 type Config struct {
 	Store   *store.Store
+	Power   *power.Service // default: one on Store without measurements
 	Version string
 	Logger  *slog.Logger
 }
@@ -63,6 +65,11 @@ func build(cfg Config) (huma.API, http.Handler) {
 	register(api, Prefix+"/sensor-points", "sensor-points", s.SensorPoints())
 	registerCatalog(api, s)
 	registerElevation(api, s)
+	svc := cfg.Power
+	if svc == nil {
+		svc = power.NewService(s, nil)
+	}
+	registerPower(api, s, svc)
 	registerChanges(api, s)
 	registerStatus(api, s, cfg.Version)
 	logger := cfg.Logger

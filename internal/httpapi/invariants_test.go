@@ -194,7 +194,8 @@ func with(o obj, kv ...any) obj {
 // snapshotColls are every list the API serves: a refused write must leave all of them, and the
 // change log, exactly as they were.
 var snapshotColls = []string{"sites", "rooms", "rows", "racks", "rack-reservations", "manufacturers", "device-types",
-	"devices", "power-ports", "power-outlets", "tenants", "tags", "changes"}
+	"devices", "power-ports", "power-outlets", "tenants", "tags", "power-nodes", "power-edges", "cooling-zones",
+	"cooling-units", "sensor-points", "changes"}
 
 func (e *apiEnv) snapshot(t testing.TB) map[string]string {
 	t.Helper()

@@ -37,16 +37,23 @@ func deviceRef(d *Device) dcim.ObjectRef {
 // too, with their load before, so nothing overloaded goes unseen).
 func (g *Graph) WhatIf(failed []int64, basis Basis) (Impact, error) {
 	down := make(map[int64]bool, len(failed))
+	for _, id := range failed {
+		down[id] = true
+	}
+	return g.whatIf(failed, down, nil, basis)
+}
+
+// whatIf compares the chain with the nodes of down dead against it with those of before dead.
+func (g *Graph) whatIf(failed []int64, down, before map[int64]bool, basis Basis) (Impact, error) {
 	imp := Impact{Basis: basis, Failed: []dcim.ObjectRef{}, LostPower: []dcim.ObjectRef{}, LostRedundancy: []dcim.ObjectRef{}, Overloaded: []Overload{}}
 	for i, id := range failed {
 		n, ok := g.Node(id)
 		if !ok {
 			return imp, dcim.Invalid(fmt.Sprintf("failed[%d]", i), "power node %d does not exist", id)
 		}
-		down[id] = true
 		imp.Failed = append(imp.Failed, nodeRef(n))
 	}
-	base := g.Compute(Scenario{Basis: basis})
+	base := g.Compute(Scenario{Failed: before, Basis: basis})
 	after := g.Compute(Scenario{Failed: down, Basis: basis})
 	for d := range g.devices {
 		b, a := base.devices[d], after.devices[d]
@@ -94,11 +101,22 @@ type SinglePoint struct {
 
 // SweepN1 fails every node in turn and reports those whose failure darkens devices (single points of
 // failure) or overloads other nodes, worst first: most devices dark, then the worst overload.
-func (g *Graph) SweepN1(basis Basis) []SinglePoint {
+func (g *Graph) SweepN1(basis Basis) []SinglePoint { return g.sweepN1(nil, basis) }
+
+// sweepN1 is SweepN1 with the nodes of before down from the start (not swept).
+func (g *Graph) sweepN1(before map[int64]bool, basis Basis) []SinglePoint {
 	var out []SinglePoint
 	for i := range g.nodes {
 		n := &g.nodes[i]
-		imp, err := g.WhatIf([]int64{n.ID}, basis)
+		if before[n.ID] {
+			continue
+		}
+		down := make(map[int64]bool, len(before)+1)
+		for id := range before {
+			down[id] = true
+		}
+		down[n.ID] = true
+		imp, err := g.whatIf([]int64{n.ID}, down, before, basis)
 		if err != nil {
 			continue // cannot happen: the node is the graph's own
 		}

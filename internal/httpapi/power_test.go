@@ -1,0 +1,272 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// facility2N builds, through the API, a 2N facility: per side a utility feed with a standby
+// generator into switchgear, a modular UPS (4 × 25 kW, one redundant), a floor PDU, a 16 A
+// three-phase circuit and a 0-U rack PDU (a device with nine 230 V outlets, three a leg) in rack R1.
+// In the rack: three dual-corded 1 kW servers on leg A (L1) of both PDUs, a dual-corded 200 W switch
+// on leg B, a single-corded 500 W box on the A PDU's leg C, and a 400 + 400 W storage shelf that
+// needs both supplies, on leg C of each PDU. Cooling: one zone, N+1, two 5 kW CRAHs fed from the A
+// and B floor PDUs.
+type apiFacility struct {
+	site  int64
+	ids   map[string]int64
+	names map[int64]string
+}
+
+func buildFacility2N(t *testing.T, e *apiEnv) apiFacility {
+	f := apiFacility{ids: map[string]int64{}}
+	f.site = e.create(t, "sites", obj{"name": "DC-2N", "supply_voltage_ln": 230, "supply_voltage_ll": 400})
+	room := e.create(t, "rooms", obj{"site_id": f.site, "name": "Hall 1"})
+	rack := e.create(t, "racks", obj{"room_id": room, "name": "R1"})
+	maker := e.create(t, "manufacturers", obj{"name": "Acme"})
+	typ := func(model string, u float64, ports []obj, outlets []obj) int64 {
+		return e.create(t, "device-types", obj{"manufacturer_id": maker, "model": model, "u_height": u, "is_full_depth": u > 0,
+			"power_ports": ports, "power_outlets": outlets})
+	}
+	psu := func(n int, alloc int) []obj {
+		var out []obj
+		for i := 1; i <= n; i++ {
+			out = append(out, obj{"name": fmt.Sprintf("PSU%d", i), "maximum_draw": alloc * 3 / 2, "allocated_draw": alloc})
+		}
+		return out
+	}
+	var outlets []obj
+	for _, leg := range []string{"A", "B", "C"} {
+		for i := 1; i <= 3; i++ {
+			outlets = append(outlets, obj{"name": fmt.Sprintf("%s%d", leg, i), "feed_leg": leg, "power_port": "Inlet"})
+		}
+	}
+	pduType := typ("PDU-9", 0, []obj{{"name": "Inlet"}}, outlets)
+	server := typ("Server", 1, psu(2, 1000), nil)
+	sw := typ("Switch", 1, psu(2, 200), nil)
+	box := typ("Box", 1, psu(1, 500), nil)
+	shelf := typ("Shelf", 2, psu(2, 400), nil)
+	node := func(name string, o obj) {
+		f.ids[name] = e.create(t, "power-nodes", with(o, "site_id", f.site, "name", name))
+	}
+	feed := func(from, to string, prio int) {
+		e.create(t, "power-edges", obj{"from_id": f.ids[from], "to_id": f.ids[to], "priority": prio})
+	}
+	for _, s := range []string{"A", "B"} {
+		f.ids["PDUDEV-"+s] = e.create(t, "devices", obj{"name": "R1-PDU-" + s, "device_type_id": pduType, "rack_id": rack,
+			"mount_side": map[string]string{"A": "left", "B": "right"}[s]})
+		node("UTIL-"+s, obj{"kind": "utility", "side": s})
+		node("GEN-"+s, obj{"kind": "generator", "side": s, "rated_kw": 500})
+		node("SWGR-"+s, obj{"kind": "switchgear", "side": s})
+		node("UPS-"+s, obj{"kind": "ups", "side": s, "modules": 4, "module_kw": 25, "redundant_modules": 1, "derating": 1})
+		node("PDU-"+s, obj{"kind": "pdu", "side": s, "rated_amps": 160})
+		node("CIR-"+s+"1", obj{"kind": "circuit", "side": s, "rated_amps": 16, "room_id": room})
+		node("RPDU-"+s+"1", obj{"kind": "rack-pdu", "side": s, "device_id": f.ids["PDUDEV-"+s], "room_id": room})
+		feed("UTIL-"+s, "SWGR-"+s, 0)
+		feed("GEN-"+s, "SWGR-"+s, 1)
+		feed("SWGR-"+s, "UPS-"+s, 0)
+		feed("UPS-"+s, "PDU-"+s, 0)
+		feed("PDU-"+s, "CIR-"+s+"1", 0)
+		feed("CIR-"+s+"1", "RPDU-"+s+"1", 0)
+	}
+	outletOf := map[string]int64{}
+	for _, s := range []string{"A", "B"} {
+		for _, o := range e.list(t, fmt.Sprintf("%s/power-outlets?device_id=%d&limit=100", Prefix, f.ids["PDUDEV-"+s])).Results {
+			outletOf[s+":"+o["name"].(string)] = idOf(t, o)
+		}
+	}
+	device := func(name string, typ int64, pos float64, plugs ...string) {
+		body := obj{"name": name, "device_type_id": typ, "rack_id": rack, "position": pos, "face": "front"}
+		if name == "stor1" {
+			body["power_redundant"] = false
+		}
+		f.ids[name] = e.create(t, "devices", body)
+		ports := e.list(t, fmt.Sprintf("%s/power-ports?device_id=%d&ordering=name", Prefix, f.ids[name])).Results
+		for i, plug := range plugs {
+			e.expect(t, http.StatusOK, http.MethodPatch, itemPath("power-ports", idOf(t, ports[i])), obj{"outlet_id": outletOf[plug], "voltage": 230})
+		}
+	}
+	device("srv1", server, 1, "A:A1", "B:A1")
+	device("srv2", server, 2, "A:A2", "B:A2")
+	device("srv3", server, 3, "A:A3", "B:A3")
+	device("sw1", sw, 4, "A:B1", "B:B1")
+	device("old1", box, 5, "A:C1")
+	device("stor1", shelf, 6, "A:C2", "B:C2")
+	zone := e.create(t, "cooling-zones", obj{"room_id": room, "name": "Hall 1", "redundancy": "N+1"})
+	f.ids["zone"] = zone
+	f.ids["CRAH-1"] = e.create(t, "cooling-units", obj{"room_id": room, "zone_id": zone, "name": "CRAH-1", "kind": "crah", "capacity_kw": 5, "power_node_id": f.ids["PDU-A"]})
+	f.ids["CRAH-2"] = e.create(t, "cooling-units", obj{"room_id": room, "zone_id": zone, "name": "CRAH-2", "kind": "crah", "capacity_kw": 5, "power_node_id": f.ids["PDU-B"]})
+	return f
+}
+
+type whatIfBody struct {
+	Failed         []objRef `json:"failed"`
+	LostPower      []objRef `json:"lost_power"`
+	LostRedundancy []objRef `json:"lost_redundancy"`
+	Overloaded     []struct {
+		Node  objRef `json:"node"`
+		Limit struct {
+			Measure string  `json:"measure"`
+			Phase   string  `json:"phase"`
+			Load    float64 `json:"load"`
+			Limit   float64 `json:"limit"`
+		} `json:"limit"`
+		Before float64 `json:"before"`
+	} `json:"overloaded"`
+	CoolingShort []struct {
+		Zone       objRef   `json:"zone"`
+		HeatLoadKW float64  `json:"heat_load_kw"`
+		CapacityKW float64  `json:"capacity_kw"`
+		Lost       []objRef `json:"lost_units"`
+	} `json:"cooling_short"`
+	Basis string `json:"load_basis"`
+}
+
+type objRef struct {
+	Type string `json:"type"`
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+func refNames(refs []objRef) []string {
+	out := []string{}
+	for _, r := range refs {
+		out = append(out, r.Name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestWhatIfAPI checks the exact sets each what-if reports on the hand-built 2N facility, on both
+// engines, power and cooling.
+func TestWhatIfAPI(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *apiEnv) {
+		f := buildFacility2N(t, e)
+		whatIf := func(nodes []string, units []string) whatIfBody {
+			t.Helper()
+			body := obj{"failed": []int64{}, "failed_cooling_units": []int64{}}
+			for _, n := range nodes {
+				body["failed"] = append(body["failed"].([]int64), f.ids[n])
+			}
+			for _, u := range units {
+				body["failed_cooling_units"] = append(body["failed_cooling_units"].([]int64), f.ids[u])
+			}
+			r := e.do(t, http.MethodPost, Prefix+"/whatif", body)
+			if r.code != http.StatusOK {
+				t.Fatalf("what-if %v %v: %s", nodes, units, r)
+			}
+			var out whatIfBody
+			if err := json.Unmarshal(r.body, &out); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		sideA := []string{"srv1", "srv2", "srv3", "sw1"}
+		vLN := 400 / math.Sqrt(3)
+		for _, c := range []struct {
+			nodes, units   []string
+			lost, degraded []string
+			overloaded     []string
+			short          []string // zone: lost units
+		}{
+			// UPS-A down: the box and the shelf go dark, the dual-corded devices run on B alone, L1 of
+			// the B circuit takes all three servers (3 kW at PF 0.95: 13.7 A over 12.8 A), and CRAH-1,
+			// fed from PDU-A, stops; CRAH-2 alone still covers the 4.5 kW of the rack.
+			{nodes: []string{"UPS-A"}, lost: []string{"old1", "stor1"}, degraded: sideA, overloaded: []string{"CIR-B1 L1"}},
+			// The A circuit: the same devices; the CRAHs keep running.
+			{nodes: []string{"CIR-A1"}, lost: []string{"old1", "stor1"}, degraded: sideA, overloaded: []string{"CIR-B1 L1"}},
+			// The utility alone: the generator takes over.
+			{nodes: []string{"UTIL-A"}},
+			// One CRAH: N+1 holds.
+			{units: []string{"CRAH-1"}},
+			// Both CRAHs, or one and the floor PDU feeding the other: the zone is short.
+			{units: []string{"CRAH-1", "CRAH-2"}, short: []string{"Hall 1: CRAH-1 CRAH-2"}},
+			{nodes: []string{"PDU-B"}, units: []string{"CRAH-1"}, lost: []string{"stor1"}, degraded: sideA,
+				overloaded: []string{"CIR-A1 L1"}, short: []string{"Hall 1: CRAH-1 CRAH-2"}},
+		} {
+			what := strings.Join(append(slices.Clone(c.nodes), c.units...), "+")
+			got := whatIf(c.nodes, c.units)
+			if g := refNames(got.LostPower); !slices.Equal(g, sortedNames(c.lost)) {
+				t.Errorf("%s: lost power %v, want %v", what, g, c.lost)
+			}
+			if g := refNames(got.LostRedundancy); !slices.Equal(g, sortedNames(c.degraded)) {
+				t.Errorf("%s: lost redundancy %v, want %v", what, g, c.degraded)
+			}
+			var over []string
+			for _, o := range got.Overloaded {
+				over = append(over, o.Node.Name+" "+o.Limit.Phase)
+				if o.Limit.Measure == "A" && math.Abs(o.Limit.Load-3000/(vLN*0.95)) > 1e-6 {
+					t.Errorf("%s: %s carries %.3f A, want %.3f", what, o.Node.Name, o.Limit.Load, 3000/(vLN*0.95))
+				}
+			}
+			if !slices.Equal(over, c.overloaded) {
+				t.Errorf("%s: overloaded %v, want %v", what, over, c.overloaded)
+			}
+			var short []string
+			for _, s := range got.CoolingShort {
+				short = append(short, s.Zone.Name+": "+strings.Join(refNames(s.Lost), " "))
+				if math.Abs(s.HeatLoadKW-4.5) > 1e-9 {
+					t.Errorf("%s: heat load %v kW, want 4.5", what, s.HeatLoadKW)
+				}
+			}
+			if !slices.Equal(short, c.short) {
+				t.Errorf("%s: cooling short %v, want %v", what, short, c.short)
+			}
+			if got.Basis != "allocated" {
+				t.Errorf("%s: basis %q", what, got.Basis)
+			}
+		}
+		// N-1 over the site: every A node from the switchgear down darkens two devices, every B node
+		// one; the sources alone darken nothing.
+		r := e.do(t, http.MethodGet, fmt.Sprintf("%s/whatif/n-1?site=%d", Prefix, f.site), nil)
+		if r.code != http.StatusOK {
+			t.Fatalf("n-1: %s", r)
+		}
+		var n1 struct {
+			SinglePoints []struct {
+				Node      objRef `json:"node"`
+				LostPower int    `json:"lost_power"`
+			} `json:"single_points"`
+		}
+		if err := json.Unmarshal(r.body, &n1); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, sp := range n1.SinglePoints {
+			got[sp.Node.Name] = sp.LostPower
+		}
+		for _, s := range []string{"SWGR", "UPS", "PDU", "CIR", "RPDU"} {
+			suffix := ""
+			if s == "CIR" || s == "RPDU" {
+				suffix = "1"
+			}
+			if got[s+"-A"+suffix] != 2 || got[s+"-B"+suffix] != 1 {
+				t.Errorf("n-1 %s: A %d, B %d", s, got[s+"-A"+suffix], got[s+"-B"+suffix])
+			}
+		}
+		if _, ok := got["UTIL-A"]; ok || len(n1.SinglePoints) != 10 {
+			t.Errorf("n-1 single points: %v", got)
+		}
+		// Refused: nothing named, an unknown node, nodes of two sites.
+		e.refuse(t, http.MethodPost, Prefix+"/whatif", obj{}, want{status: http.StatusBadRequest, field: "failed"})
+		e.refuse(t, http.MethodPost, Prefix+"/whatif", obj{"failed": []int64{999999}}, want{status: http.StatusBadRequest, field: "failed[0]"})
+		other := e.create(t, "sites", obj{"name": "Elsewhere", "supply_voltage_ll": 400})
+		far := e.create(t, "power-nodes", obj{"site_id": other, "name": "UTIL-X", "kind": "utility"})
+		e.refuse(t, http.MethodPost, Prefix+"/whatif", obj{"failed": []int64{f.ids["UPS-A"], far}}, want{status: http.StatusBadRequest, field: "failed[1]"})
+		e.refuse(t, http.MethodGet, fmt.Sprintf("%s/whatif/n-1?site=999999", Prefix), nil, want{status: http.StatusBadRequest, field: "site"})
+	})
+}
+
+func sortedNames(s []string) []string {
+	out := slices.Clone(s)
+	if out == nil {
+		out = []string{}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,357 @@
+package power
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/plenum-dcim/plenum/internal/dcim"
+)
+
+// Model is one site's chain as stored: what Source hands the analysis.
+type Model struct {
+	SiteID            int64
+	Version           int64 // changes with every write to the inventory
+	AllocatedFraction float64
+	Nodes             []dcim.PowerNode
+	Edges             []dcim.PowerEdge
+	Devices           []ModelDevice
+	Zones             []dcim.CoolingZone
+	Units             []dcim.CoolingUnit
+	RackRooms         map[int64]int64 // rack id → room id
+}
+
+// ModelDevice is a device of the site with its power supplies and where they are plugged in.
+type ModelDevice struct {
+	ID        int64
+	Name      string
+	RackID    int64 // 0 when not racked
+	Redundant *bool
+	Ports     []ModelPort
+}
+
+// ModelPort is one power supply: its draw, and the node and lines feeding it (Node 0: not plugged
+// into anything the chain knows).
+type ModelPort struct {
+	ID                         int64
+	MaximumDraw, AllocatedDraw *int
+	Node                       int64
+	Lines                      string
+}
+
+// Source reads a site's model; the store implements it.
+type Source interface {
+	PowerModel(ctx context.Context, siteID int64) (Model, error)
+	ModelVersion(ctx context.Context) (int64, error)
+}
+
+// Measurement is a device's measured draw: recent peak and 95th percentile, watts.
+type Measurement struct{ PeakW, P95W float64 }
+
+// LoadSource gives the measured draw of devices; the telemetry feeds it. Until then NoMeasurements.
+type LoadSource interface {
+	MeasuredLoads(ctx context.Context, siteID int64) (map[int64]Measurement, error)
+}
+
+// NoMeasurements is the LoadSource of a Plenum without telemetry.
+type NoMeasurements struct{}
+
+// MeasuredLoads returns nothing.
+func (NoMeasurements) MeasuredLoads(context.Context, int64) (map[int64]Measurement, error) {
+	return nil, nil
+}
+
+// DefaultAllocatedFraction is the share of a port's maximum draw taken as allocated when the site
+// says nothing and the port has no allocated draw.
+const DefaultAllocatedFraction = 0.6
+
+// DeviceDraw is a device's nameplate and allocated draw from its ports: the largest port figure
+// when any one supply carries the device (redundant), their sum when it needs them all.
+func DeviceDraw(ports []ModelPort, redundant bool, fraction float64) (nameplate, allocated float64) {
+	for _, p := range ports {
+		var maxW, allocW float64
+		if p.MaximumDraw != nil {
+			maxW = float64(*p.MaximumDraw)
+		}
+		switch {
+		case p.AllocatedDraw != nil:
+			allocW = float64(*p.AllocatedDraw)
+		default:
+			allocW = fraction * maxW
+		}
+		if redundant {
+			nameplate, allocated = max(nameplate, maxW), max(allocated, allocW)
+		} else {
+			nameplate, allocated = nameplate+maxW, allocated+allocW
+		}
+	}
+	return nameplate, allocated
+}
+
+// Site is a built chain of one site with its cooling, ready for computations.
+type Site struct {
+	ID       int64
+	Version  int64
+	Graph    *Graph
+	Model    Model
+	measured map[int64]Measurement
+	mu       sync.Mutex
+	base     map[Basis]*Result
+}
+
+// BuildSite turns a stored model into a chain. Only the ports plugged into a node count as the
+// device's feeds; a device with none is no load on the chain (but still heat in its rack).
+func BuildSite(m Model, measured map[int64]Measurement) (*Site, error) {
+	fraction := m.AllocatedFraction
+	if fraction <= 0 {
+		fraction = DefaultAllocatedFraction
+	}
+	// Nodes not active (planned, offline) are part of the chain but carry nothing: see down.
+	nodes := make([]Node, len(m.Nodes))
+	for i := range m.Nodes {
+		nodes[i] = FromModel(&m.Nodes[i])
+	}
+	edges := make([]Edge, len(m.Edges))
+	for i, e := range m.Edges {
+		edges[i] = Edge{From: e.FromID, To: e.ToID, Priority: e.Priority}
+	}
+	devices := make([]Device, 0, len(m.Devices))
+	for _, d := range m.Devices {
+		var ports []Port
+		for _, p := range d.Ports {
+			if p.Node == 0 {
+				continue
+			}
+			l := Lines{A: 0, B: -1}
+			if p.Lines != "" {
+				if pl, err := ParseLines(p.Lines); err == nil {
+					l = pl
+				}
+			}
+			ports = append(ports, Port{ID: p.ID, Node: p.Node, Lines: l})
+		}
+		if len(ports) == 0 {
+			continue
+		}
+		redundant := len(d.Ports) >= 2
+		if d.Redundant != nil {
+			redundant = *d.Redundant
+		}
+		np, al := DeviceDraw(d.Ports, redundant, fraction)
+		if ms, ok := measured[d.ID]; ok && ms.PeakW > 0 {
+			al = ms.PeakW // the measured basis replaces the allocation where there is a reading
+		}
+		devices = append(devices, Device{ID: d.ID, Name: d.Name, Rack: d.RackID, Redundant: redundant, NameplateW: np, AllocatedW: al, Ports: ports})
+	}
+	g, err := Build(nodes, edges, devices)
+	if err != nil {
+		return nil, fmt.Errorf("site %d: %w", m.SiteID, err)
+	}
+	return &Site{ID: m.SiteID, Version: m.Version, Graph: g, Model: m, measured: measured, base: map[Basis]*Result{}}, nil
+}
+
+// down is the set of nodes not carrying load whatever fails: those not active.
+func (s *Site) down() map[int64]bool {
+	out := map[int64]bool{}
+	for _, n := range s.Model.Nodes {
+		if n.Status != "active" {
+			out[n.ID] = true
+		}
+	}
+	return out
+}
+
+// Base is the chain with nothing failed (but the nodes not active), computed once per basis.
+func (s *Site) Base(b Basis) *Result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.base[b]; ok {
+		return r
+	}
+	r := s.Graph.Compute(Scenario{Failed: s.down(), Basis: b.computeBasis()})
+	s.base[b] = r
+	return r
+}
+
+// computeBasis is the device figure a basis reads: measured readings were put in place of the
+// allocation when the site was built.
+func (b Basis) computeBasis() Basis {
+	if b == Measured {
+		return Allocated
+	}
+	return b
+}
+
+// Measured reports how many of the site's devices on the chain have a measured draw.
+func (s *Site) Measured() int {
+	n := 0
+	for _, d := range s.Graph.devices {
+		if ms, ok := s.measured[d.ID]; ok && ms.PeakW > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Service answers power questions about sites, keeping each site's built chain until the inventory
+// changes.
+type Service struct {
+	src   Source
+	loads LoadSource
+	mu    sync.Mutex
+	sites map[int64]*Site
+}
+
+// NewService returns a Service reading the model from src and measurements from loads.
+func NewService(src Source, loads LoadSource) *Service {
+	if loads == nil {
+		loads = NoMeasurements{}
+	}
+	return &Service{src: src, loads: loads, sites: map[int64]*Site{}}
+}
+
+// Site returns the built chain of site id, rebuilt when the inventory has changed since.
+func (s *Service) Site(ctx context.Context, id int64) (*Site, error) {
+	v, err := s.src.ModelVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	cached, ok := s.sites[id]
+	s.mu.Unlock()
+	if ok && cached.Version == v {
+		return cached, nil
+	}
+	m, err := s.src.PowerModel(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.loads.MeasuredLoads(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	site, err := BuildSite(m, ms)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.sites[id] = site
+	s.mu.Unlock()
+	return site, nil
+}
+
+// CoolingShort is a zone whose heat load exceeds the cooling it has left.
+type CoolingShort struct {
+	Zone       dcim.ObjectRef   `json:"zone"`
+	HeatLoadKW float64          `json:"heat_load_kw"`
+	CapacityKW float64          `json:"capacity_kw"` // of the units still running
+	Lost       []dcim.ObjectRef `json:"lost_units"`  // units stopped by the failure
+	Redundancy string           `json:"redundancy"`  // what the zone was designed for
+	DesignKW   float64          `json:"design_kw"`   // capacity with the redundancy held back, before the failure
+}
+
+// Result of a what-if, power and cooling.
+type WhatIfResult struct {
+	Impact
+	CoolingShort    []CoolingShort `json:"cooling_short"`
+	MeasuredDevices int            `json:"measured_devices"`
+}
+
+// WhatIf fails the given power nodes and cooling units of one site at once.
+func (s *Site) WhatIf(failedNodes, failedUnits []int64, basis Basis) (WhatIfResult, error) {
+	down := s.down()
+	for _, id := range failedNodes {
+		down[id] = true
+	}
+	res := WhatIfResult{CoolingShort: []CoolingShort{}, MeasuredDevices: s.Measured()}
+	imp, err := s.Graph.whatIf(failedNodes, down, s.down(), basis.computeBasis())
+	if err != nil {
+		return res, err
+	}
+	imp.Basis = basis
+	if basis == Measured && res.MeasuredDevices == 0 {
+		imp.Basis = Allocated // nothing measured: say what was used
+	}
+	res.Impact = imp
+	after := s.Graph.Compute(Scenario{Failed: down, Basis: basis.computeBasis()})
+	res.CoolingShort = s.coolingShort(after, failedUnits, basis.computeBasis())
+	return res, nil
+}
+
+// coolingShort finds the zones whose running units no longer cover their heat load: units failed
+// outright, or stopped because the power node feeding them is dead.
+func (s *Site) coolingShort(after *Result, failedUnits []int64, b Basis) []CoolingShort {
+	heat := s.heatByRack(b)
+	out := []CoolingShort{}
+	for _, z := range s.Model.Zones {
+		var loadW float64
+		inZone := map[int64]bool{}
+		for _, r := range z.RackIDs {
+			inZone[r] = true
+		}
+		for rack, w := range heat {
+			if len(z.RackIDs) == 0 && s.Model.RackRooms[rack] == z.RoomID || inZone[rack] {
+				loadW += w
+			}
+		}
+		var design, running []float64
+		var lost []dcim.ObjectRef
+		for _, u := range s.Model.Units {
+			if u.ZoneID == nil || *u.ZoneID != z.ID || u.Status != "active" {
+				continue
+			}
+			design = append(design, u.CapacityKW)
+			dead := slices.Contains(failedUnits, u.ID)
+			if u.PowerNodeID != nil && !after.Load(*u.PowerNodeID).Alive {
+				if _, known := s.Graph.Node(*u.PowerNodeID); known {
+					dead = true
+				}
+			}
+			if dead {
+				lost = append(lost, dcim.ObjectRef{Type: dcim.TypeCoolingUnit, ID: u.ID, Name: u.Name})
+				continue
+			}
+			running = append(running, u.CapacityKW)
+		}
+		capKW := dcim.ZoneCapacityKW("N", running)
+		if loadW/1000 > capKW+1e-9 {
+			out = append(out, CoolingShort{Zone: dcim.ObjectRef{Type: dcim.TypeCoolingZone, ID: z.ID, Name: z.Name},
+				HeatLoadKW: loadW / 1000, CapacityKW: capKW, Lost: lost, Redundancy: z.Redundancy,
+				DesignKW: dcim.ZoneCapacityKW(z.Redundancy, design)})
+		}
+	}
+	return out
+}
+
+// heatByRack is the heat (W) of every rack: all its devices' draw, on the chain or not — what a
+// device draws it gives off as heat.
+func (s *Site) heatByRack(b Basis) map[int64]float64 {
+	fraction := s.Model.AllocatedFraction
+	if fraction <= 0 {
+		fraction = DefaultAllocatedFraction
+	}
+	out := map[int64]float64{}
+	for _, d := range s.Model.Devices {
+		if d.RackID == 0 {
+			continue
+		}
+		redundant := len(d.Ports) >= 2
+		if d.Redundant != nil {
+			redundant = *d.Redundant
+		}
+		np, al := DeviceDraw(d.Ports, redundant, fraction)
+		if ms, ok := s.measured[d.ID]; ok && ms.PeakW > 0 {
+			al = ms.PeakW
+		}
+		if b == Nameplate {
+			out[d.RackID] += np
+		} else {
+			out[d.RackID] += al
+		}
+	}
+	return out
+}
+
+// SweepN1 fails every active node of the site in turn; see Graph.SweepN1.
+func (s *Site) SweepN1(b Basis) []SinglePoint { return s.Graph.sweepN1(s.down(), b.computeBasis()) }

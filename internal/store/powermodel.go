@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/power"
+)
+
+var _ power.Source = (*Store)(nil)
+
+// ModelVersion changes with every write to the inventory: it is the newest change-log row, written
+// in the same transaction as the change.
+func (s *Store) ModelVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM changes").Scan(&v); err != nil {
+		return 0, fmt.Errorf("model version: %w", err)
+	}
+	return v, nil
+}
+
+// PowerModel reads one site's power chain, the devices with their power supplies and where each is
+// plugged in, and its cooling, in one read transaction.
+func (s *Store) PowerModel(ctx context.Context, siteID int64) (power.Model, error) {
+	m := power.Model{SiteID: siteID, RackRooms: map[int64]int64{}}
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: s.dialect == postgresDialect})
+	if err != nil {
+		return m, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read only
+	site, err := siteTable.peek(ctx, tx, s.dialect, siteID, false)
+	if err != nil {
+		return m, err
+	}
+	if site.AllocatedFraction != nil {
+		m.AllocatedFraction = *site.AllocatedFraction
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM changes").Scan(&m.Version); err != nil {
+		return m, err
+	}
+	rows, err := tx.QueryContext(ctx, powerNodeTable.selectSQL()+" WHERE site_id = $1 ORDER BY id", siteID)
+	if err != nil {
+		return m, fmt.Errorf("power nodes: %w", err)
+	}
+	if m.Nodes, err = powerNodeTable.scanAll(rows); err != nil {
+		return m, err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT e.id, e.from_id, e.to_id, e.priority FROM power_edges e
+		JOIN power_nodes n ON n.id = e.to_id WHERE n.site_id = $1 ORDER BY e.id`, siteID)
+	if err != nil {
+		return m, fmt.Errorf("power edges: %w", err)
+	}
+	for rows.Next() {
+		var e dcim.PowerEdge
+		if err := rows.Scan(&e.ID, &e.FromID, &e.ToID, &e.Priority); err != nil {
+			rows.Close()
+			return m, err
+		}
+		m.Edges = append(m.Edges, e)
+	}
+	rows.Close()
+	rows, err = tx.QueryContext(ctx, "SELECT id, name, rack_id, power_redundant FROM devices WHERE site_id = $1 ORDER BY id", siteID)
+	if err != nil {
+		return m, fmt.Errorf("devices: %w", err)
+	}
+	index := map[int64]int{}
+	for rows.Next() {
+		var d power.ModelDevice
+		var rack sql.NullInt64
+		var red sql.NullBool
+		if err := rows.Scan(&d.ID, &d.Name, &rack, &red); err != nil {
+			rows.Close()
+			return m, err
+		}
+		d.RackID = rack.Int64
+		if red.Valid {
+			d.Redundant = &red.Bool
+		}
+		index[d.ID] = len(m.Devices)
+		m.Devices = append(m.Devices, d)
+	}
+	rows.Close()
+	// Each port with the node feeding it: the circuit it is wired to, or the rack PDU whose outlet it
+	// is plugged into.
+	rows, err = tx.QueryContext(ctx, `SELECT p.id, p.device_id, p.maximum_draw, p.allocated_draw, COALESCE(p.power_node_id, n.id), p.lines
+		FROM power_ports p JOIN devices d ON d.id = p.device_id
+		LEFT JOIN power_outlets o ON o.id = p.outlet_id
+		LEFT JOIN power_nodes n ON n.device_id = o.device_id
+		WHERE d.site_id = $1 ORDER BY p.device_id, p.id`, siteID)
+	if err != nil {
+		return m, fmt.Errorf("power ports: %w", err)
+	}
+	for rows.Next() {
+		var p power.ModelPort
+		var dev int64
+		var maxW, allocW, node sql.NullInt64
+		if err := rows.Scan(&p.ID, &dev, &maxW, &allocW, &node, &p.Lines); err != nil {
+			rows.Close()
+			return m, err
+		}
+		if maxW.Valid {
+			v := int(maxW.Int64)
+			p.MaximumDraw = &v
+		}
+		if allocW.Valid {
+			v := int(allocW.Int64)
+			p.AllocatedDraw = &v
+		}
+		p.Node = node.Int64
+		if i, ok := index[dev]; ok {
+			m.Devices[i].Ports = append(m.Devices[i].Ports, p)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return m, err
+	}
+	rows, err = tx.QueryContext(ctx, coolingZoneTable.selectSQL()+" WHERE site_id = $1 ORDER BY id", siteID)
+	if err != nil {
+		return m, fmt.Errorf("cooling zones: %w", err)
+	}
+	if m.Zones, err = coolingZoneTable.scanAll(rows); err != nil {
+		return m, err
+	}
+	rows, err = tx.QueryContext(ctx, coolingUnitTable.selectSQL()+" WHERE site_id = $1 ORDER BY id", siteID)
+	if err != nil {
+		return m, fmt.Errorf("cooling units: %w", err)
+	}
+	if m.Units, err = coolingUnitTable.scanAll(rows); err != nil {
+		return m, err
+	}
+	rows, err = tx.QueryContext(ctx, "SELECT id, room_id FROM racks WHERE site_id = $1", siteID)
+	if err != nil {
+		return m, fmt.Errorf("racks: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, room int64
+		if err := rows.Scan(&id, &room); err != nil {
+			return m, err
+		}
+		m.RackRooms[id] = room
+	}
+	return m, rows.Err()
+}
