@@ -18,9 +18,8 @@ import (
 // needs both supplies, on leg C of each PDU. Cooling: one zone, N+1, two 5 kW CRAHs fed from the A
 // and B floor PDUs.
 type apiFacility struct {
-	site  int64
-	ids   map[string]int64
-	names map[int64]string
+	site int64
+	ids  map[string]int64
 }
 
 func buildFacility2N(t *testing.T, e *apiEnv) apiFacility {
