@@ -187,23 +187,24 @@ type DeviceType struct {
 // Device is one piece of equipment, mounted in a rack unit, on a 0-U side mount, or not racked.
 type Device struct {
 	Meta
-	Name           string   `json:"name" minLength:"1" maxLength:"64"`
-	DeviceTypeID   int64    `json:"device_type_id"`
-	Role           string   `json:"role" required:"false" maxLength:"50" doc:"e.g. server, switch, storage, pdu, patch-panel"`
-	Status         string   `json:"status" required:"false" enum:"offline,active,planned,staged,failed,inventory,decommissioning" default:"active"`
-	TenantID       *int64   `json:"tenant_id" required:"false" nullable:"true"`
-	Serial         string   `json:"serial" required:"false" maxLength:"50"`
-	AssetTag       *string  `json:"asset_tag" required:"false" nullable:"true" maxLength:"50"`
-	SiteID         int64    `json:"site_id" required:"false" doc:"derived from the rack when the device is racked"`
-	RackID         *int64   `json:"rack_id" required:"false" nullable:"true"`
-	Position       *float64 `json:"position" required:"false" nullable:"true" minimum:"0.5" doc:"lowest unit the device occupies, in multiples of 0.5"`
-	Face           string   `json:"face" required:"false" enum:",front,rear"`
-	MountSide      string   `json:"mount_side" required:"false" enum:",left,right" doc:"side of the rack a 0-U device hangs on"`
-	PowerRedundant *bool    `json:"power_redundant" required:"false" nullable:"true" doc:"whether any one of its power supplies carries it (1+1); empty: yes when it has two or more"`
-	Airflow        string   `json:"airflow" required:"false" enum:",front-to-rear,rear-to-front,left-to-right,right-to-left,side-to-rear,rear-to-side,bottom-to-top,top-to-bottom,passive,mixed"`
-	Description    string   `json:"description" required:"false" maxLength:"200"`
-	Comments       string   `json:"comments" required:"false"`
-	Tags           []string `json:"tags" required:"false" nullable:"true"`
+	Name           string      `json:"name" minLength:"1" maxLength:"64"`
+	DeviceTypeID   int64       `json:"device_type_id"`
+	Role           string      `json:"role" required:"false" maxLength:"50" doc:"e.g. server, switch, storage, pdu, patch-panel"`
+	Status         string      `json:"status" required:"false" enum:"offline,active,planned,staged,failed,inventory,decommissioning" default:"active"`
+	TenantID       *int64      `json:"tenant_id" required:"false" nullable:"true"`
+	Serial         string      `json:"serial" required:"false" maxLength:"50"`
+	AssetTag       *string     `json:"asset_tag" required:"false" nullable:"true" maxLength:"50"`
+	SiteID         int64       `json:"site_id" required:"false" doc:"derived from the rack when the device is racked"`
+	RackID         *int64      `json:"rack_id" required:"false" nullable:"true"`
+	Position       *float64    `json:"position" required:"false" nullable:"true" minimum:"0.5" doc:"lowest unit the device occupies, in multiples of 0.5"`
+	Face           string      `json:"face" required:"false" enum:",front,rear"`
+	MountSide      string      `json:"mount_side" required:"false" enum:",left,right" doc:"side of the rack a 0-U device hangs on"`
+	PowerRedundant *bool       `json:"power_redundant" required:"false" nullable:"true" doc:"whether any one of its power supplies carries it (1+1); empty: yes when it has two or more"`
+	PowerFeeds     []PowerFeed `json:"power_feeds,omitempty" required:"false" nullable:"true" writeOnly:"true" doc:"on create only: where the power ports of its type are plugged in, in their order; later, change the power ports"`
+	Airflow        string      `json:"airflow" required:"false" enum:",front-to-rear,rear-to-front,left-to-right,right-to-left,side-to-rear,rear-to-side,bottom-to-top,top-to-bottom,passive,mixed"`
+	Description    string      `json:"description" required:"false" maxLength:"200"`
+	Comments       string      `json:"comments" required:"false"`
+	Tags           []string    `json:"tags" required:"false" nullable:"true"`
 }
 
 // PowerPort is a power inlet of a device, instantiated from its type.
@@ -219,6 +220,15 @@ type PowerPort struct {
 	PowerNodeID *int64   `json:"power_node_id" required:"false" nullable:"true" doc:"or the circuit it is wired to directly"`
 	Lines       string   `json:"lines" required:"false" doc:"with power_node_id on a three-phase circuit: L1, L2, L3, a pair such as L1-L2, or L1-L2-L3"`
 	Voltage     *float64 `json:"voltage" required:"false" nullable:"true" minimum:"0" doc:"the power supply's rated input volts, checked against what it is plugged into"`
+}
+
+// PowerFeed says where one power port of a new device is plugged in: a rack PDU's outlet, or a
+// circuit (across lines of it).
+type PowerFeed struct {
+	OutletID    *int64   `json:"outlet_id" required:"false" nullable:"true"`
+	PowerNodeID *int64   `json:"power_node_id" required:"false" nullable:"true"`
+	Lines       string   `json:"lines" required:"false"`
+	Voltage     *float64 `json:"voltage" required:"false" nullable:"true" minimum:"0"`
 }
 
 // PowerOutlet is a power outlet of a device (a rack PDU), instantiated from its type.

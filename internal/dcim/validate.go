@@ -1,6 +1,7 @@
 package dcim
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -330,6 +331,17 @@ func (d *Device) Normalize() error {
 		}
 		if d.MountSide != "" {
 			p.Add("mount_side", "a device in a unit position is not side-mounted")
+		}
+	}
+	for i, f := range d.PowerFeeds {
+		pp := PowerPort{OutletID: f.OutletID, PowerNodeID: f.PowerNodeID, Lines: f.Lines, Voltage: f.Voltage}
+		if err := AsError(pp.Normalize()); err != nil {
+			for _, fe := range err.Fields {
+				p.Add(fmt.Sprintf("power_feeds[%d].%s", i, fe.Field), "%s", fe.Message)
+			}
+		}
+		if f.OutletID == nil && f.PowerNodeID == nil {
+			p.Add(fmt.Sprintf("power_feeds[%d]", i), "say where the port is plugged in: outlet_id or power_node_id")
 		}
 	}
 	tags(&p, d.Tags)

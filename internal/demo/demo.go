@@ -91,6 +91,20 @@ func catalogue(ctx context.Context, st *store.Store) (map[model]dcim.DeviceType,
 			return nil, fmt.Errorf("demo device types: %s %s missing after import", want.manufacturer, want.model)
 		}
 	}
+	// Some library files list no power supplies. An operator fills such gaps; the demo does with
+	// ratings typical of each model's power-supply options (its own assumption, not library data), so
+	// that every device is a load on the chain.
+	for m, psu := range map[model]int{r750: 1400, dl360: 1000, fas2750: 1300, tor: 500} {
+		dt := out[m]
+		if len(dt.PowerPorts) > 0 {
+			continue
+		}
+		dt.PowerPorts = []dcim.PowerPortTemplate{{Name: "PSU1", Type: "iec-60320-c14", MaximumDraw: ptr(psu)},
+			{Name: "PSU2", Type: "iec-60320-c14", MaximumDraw: ptr(psu)}}
+		if out[m], err = st.DeviceTypes().Update(ctx, dt.ID, dt); err != nil {
+			return nil, fmt.Errorf("demo device type %s: %w", m.model, err)
+		}
+	}
 	return out, nil
 }
 
@@ -126,6 +140,7 @@ func Seed(ctx context.Context, st *store.Store) (bool, error) {
 		Latitude:        ptr(2.9213), Longitude: ptr(101.6559),
 		GridRegion: "MY-Peninsular", EmissionFactor: ptr(emissionFactor), EmissionFactorSource: emissionFactorSource,
 		EmissionFactorYear: ptr(2024), SupplyVoltageLN: ptr(230.0), SupplyVoltageLL: ptr(400.0), SupplyFrequency: ptr(50.0),
+		AllocatedFraction: ptr(0.5),
 		Description: "Plenum demo facility: two data halls, colocation and enterprise tenants",
 		Tags:        []string{"demo"},
 	})
@@ -193,64 +208,100 @@ func Seed(ctx context.Context, st *store.Store) (bool, error) {
 			}
 		}
 	}
-	var devices []dcim.Device
+	// Every live rack has an A and a B feed: two 0-U three-phase PDUs on the rear posts, created first
+	// so that the chain can name them and the other devices can be plugged into them.
+	var pdus, devices []dcim.Device
 	serial := 0
-	add := func(rk dcim.Rack, name string, m model, role string, pos float64, face string) {
+	add := func(list *[]dcim.Device, rk dcim.Rack, name string, m model, role string, pos float64, face string) *dcim.Device {
 		serial++
 		d := dcim.Device{Name: rk.Name + "-" + name, DeviceTypeID: types[m].ID, Role: role, Status: "active",
 			TenantID: rk.TenantID, RackID: &rk.ID, Serial: fmt.Sprintf("CJ1%07d", serial), AssetTag: ptr(fmt.Sprintf("PLM-%05d", serial))}
 		if pos > 0 {
 			d.Position, d.Face = ptr(pos), face
 		}
-		devices = append(devices, d)
+		*list = append(*list, d)
+		return &(*list)[len(*list)-1]
 	}
+	live := []string{}
 	for _, name := range sortedNames(racks) {
-		rk := racks[name]
-		if rk.Status == "planned" {
-			continue
+		if racks[name].Status != "planned" {
+			live = append(live, name)
 		}
-		// Every live rack has an A and a B feed: two 0-U three-phase PDUs on the rear posts.
-		pa := len(devices)
-		add(rk, "PDU-A", pdu, "pdu", 0, "")
-		add(rk, "PDU-B", pdu, "pdu", 0, "")
-		devices[pa].MountSide, devices[pa+1].MountSide = "left", "right"
+	}
+	for _, name := range live {
+		rk := racks[name]
+		add(&pdus, rk, "PDU-A", pdu, "pdu", 0, "").MountSide = "left"
+		add(&pdus, rk, "PDU-B", pdu, "pdu", 0, "").MountSide = "right"
+	}
+	if pdus, err = st.Devices().BulkCreate(ctx, pdus); err != nil {
+		return false, fmt.Errorf("demo rack PDUs: %w", err)
+	}
+	pduOf := map[string][2]int64{} // rack → A and B PDU devices
+	pduIDs := make([]int64, 0, len(pdus))
+	for i := 0; i < len(pdus); i += 2 {
+		pduOf[live[i/2]] = [2]int64{pdus[i].ID, pdus[i+1].ID}
+		pduIDs = append(pduIDs, pdus[i].ID, pdus[i+1].ID)
+	}
+	layout := layoutOf(racks, live)
+	mech, err := seedChain(ctx, st, site.ID, layout, pduOf)
+	if err != nil {
+		return false, err
+	}
+	feed, err := newFeeder(ctx, st, pduIDs)
+	if err != nil {
+		return false, err
+	}
+	for _, name := range live {
+		rk := racks[name]
 		top := float64(rk.UHeight)
-		add(rk, "MGMT", mgmt, "switch", top, "front")
-		add(rk, "TOR1", tor, "switch", top-1, "front")
-		add(rk, "TOR2", tor, "switch", top-2, "front")
+		add(&devices, rk, "MGMT", mgmt, "switch", top, "front")
+		add(&devices, rk, "TOR1", tor, "switch", top-1, "front")
+		add(&devices, rk, "TOR2", tor, "switch", top-2, "front")
 		u := 1.0
 		switch rk.Name[0] {
 		case 'A': // Kopi Cloud: dense 1U compute
-			for i := 1; i <= 18; i++ {
-				add(rk, fmt.Sprintf("SRV%02d", i), r650, "server", u, "front")
+			for i := 1; i <= 20; i++ {
+				add(&devices, rk, fmt.Sprintf("SRV%02d", i), r650, "server", u, "front")
 				u++
 			}
 		case 'B', 'C': // enterprise mix: storage at the bottom, 2U and 1U servers above
-			add(rk, "STOR1", msa2060, "storage", u, "front")
+			add(&devices, rk, "STOR1", msa2060, "storage", u, "front")
 			u += 2
 			for i := 1; i <= 6; i++ {
-				add(rk, fmt.Sprintf("SRV%02d", i), r750, "server", u, "front")
+				add(&devices, rk, fmt.Sprintf("SRV%02d", i), r750, "server", u, "front")
 				u += 2
 			}
 			for i := 7; i <= 12; i++ {
-				add(rk, fmt.Sprintf("SRV%02d", i), dl360, "server", u, "front")
+				add(&devices, rk, fmt.Sprintf("SRV%02d", i), dl360, "server", u, "front")
 				u++
 			}
 		default: // high density halls: NetApp filer plus 1U servers
-			add(rk, "NAS1", fas2750, "storage", u, "front")
+			add(&devices, rk, "NAS1", fas2750, "storage", u, "front")
 			u += 2
-			n := 24
+			n := 16
 			if rk.Name[0] == 'D' {
 				n = 10
 			}
 			for i := 1; i <= n; i++ {
-				add(rk, fmt.Sprintf("SRV%02d", i), r640, "server", u, "front")
+				add(&devices, rk, fmt.Sprintf("SRV%02d", i), r640, "server", u, "front")
 				u++
 			}
 		}
 	}
+	byID := map[int64]dcim.DeviceType{}
+	for _, dt := range types {
+		byID[dt.ID] = dt
+	}
+	for i := range devices {
+		d := &devices[i]
+		ab := pduOf[rackName(racks, *d.RackID)]
+		d.PowerFeeds = feed.feedsAB(len(byID[d.DeviceTypeID].PowerPorts), ab[0], ab[1])
+	}
 	if _, err := st.Devices().BulkCreate(ctx, devices); err != nil {
 		return false, fmt.Errorf("demo devices: %w", err)
+	}
+	if err := seedCooling(ctx, st, layout, mech); err != nil {
+		return false, err
 	}
 	now := time.Now().UTC()
 	reservations := []dcim.RackReservation{

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/demo"
+	"github.com/plenum-dcim/plenum/internal/power"
 	"github.com/plenum-dcim/plenum/internal/store"
 	"github.com/plenum-dcim/plenum/internal/testpeer"
 )
@@ -114,6 +116,54 @@ func TestSeed(t *testing.T) {
 		res, _ := st.RackReservations().List(ctx, dcim.ListQuery{})
 		if res.Count != 3 {
 			t.Errorf("reservations: %d", res.Count)
+		}
+		// The 2N chain: two of each plant node, a floor PDU per hall and side, an RPP per row and side,
+		// a circuit and a rack PDU per live rack and side; every device plugged in but the PDUs'
+		// own inlets (the chain feeds those).
+		live := 40 - 4 + 16 - 3
+		if n := count(t, st.PowerNodes(), nil); n != 2*6+2*2+2*6+2*2*live {
+			t.Errorf("power nodes: %d", n)
+		}
+		if n := count(t, st.PowerNodes(), by("kind", "rack-pdu")); n != 2*live {
+			t.Errorf("rack PDU nodes: %d", n)
+		}
+		if n := count(t, st.PowerPorts(), by("connected", "false")); n != 2*live {
+			t.Errorf("unplugged power ports: %d, want the %d PDU inlets", n, 2*live)
+		}
+		if n := count(t, st.CoolingUnits(), nil); n != 7 {
+			t.Errorf("CRAHs: %d", n)
+		}
+		// What if UPS-A goes down: the single-PSU management switches go dark, everything else runs
+		// on B, and Kopi Cloud's dense racks overload their B rack PDUs.
+		svc := power.NewService(st, nil)
+		ps, err := svc.Site(ctx, site.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ups := one(t, st.PowerNodes(), by("name", "UPS-A"))
+		wi, err := ps.WhatIf([]int64{ups.ID}, nil, power.Allocated)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(wi.LostPower) != live {
+			t.Errorf("lost power: %d devices, want the %d management switches", len(wi.LostPower), live)
+		}
+		for _, d := range wi.LostPower {
+			if !strings.HasSuffix(d.Name, "-MGMT") {
+				t.Errorf("%s lost power", d.Name)
+			}
+		}
+		over := map[string]bool{}
+		for _, o := range wi.Overloaded {
+			over[o.Node.Name] = true
+		}
+		for n := range over {
+			if !strings.HasPrefix(n, "RPDU-A") || !strings.HasSuffix(n, "-B") {
+				t.Errorf("%s overloaded", n)
+			}
+		}
+		if !over["RPDU-A01-B"] || len(over) != 10 || len(wi.CoolingShort) != 0 {
+			t.Errorf("overloaded after UPS-A fails: %v; cooling short %v", over, wi.CoolingShort)
 		}
 		// A second start leaves the facility as it is.
 		before := count(t, st.Devices(), nil)

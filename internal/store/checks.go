@@ -481,6 +481,46 @@ func checkDevice(ctx context.Context, t *tx, old, d *dcim.Device) error {
 	return dcim.CheckWeight("rack_id", rack, room, load+mine, self)
 }
 
+// feeds checks where a new device's power ports are to be plugged in and returns, for every port
+// of its type, the connection (with the lines of the supply filled in), or none.
+func (t *tx) feeds(ctx context.Context, d *dcim.Device, dt *dcim.DeviceType) ([]dcim.PowerFeed, error) {
+	out := make([]dcim.PowerFeed, len(dt.PowerPorts))
+	if len(d.PowerFeeds) == 0 {
+		return out, nil
+	}
+	if len(d.PowerFeeds) > len(dt.PowerPorts) {
+		return nil, dcim.Invalid("power_feeds", "device type %q has %d power port(s), not %d", dt.Model, len(dt.PowerPorts), len(d.PowerFeeds))
+	}
+	var ids []int64
+	used := map[int64]int{}
+	for i, f := range d.PowerFeeds {
+		if f.OutletID != nil {
+			if j, dup := used[*f.OutletID]; dup {
+				return nil, dcim.Invalid(fmt.Sprintf("power_feeds[%d].outlet_id", i), "outlet %d is already given to port %d of this device", *f.OutletID, j)
+			}
+			used[*f.OutletID] = i
+			ids = append(ids, *f.OutletID)
+		}
+	}
+	var outlets map[int64]outletInfo
+	if len(ids) > 0 {
+		var err error
+		if outlets, err = t.outletsInfo(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
+	for i, f := range d.PowerFeeds {
+		lines, err := t.plug(ctx, d, 0, f, outlets, fmt.Sprintf("power_feeds[%d].", i))
+		if err != nil {
+			return nil, err
+		}
+		f.Lines = lines
+		out[i] = f
+	}
+	d.PowerFeeds = nil // recorded on the ports: the device itself does not keep them
+	return out, nil
+}
+
 // outletBatch is the most outlets one INSERT writes.
 const outletBatch = 64
 
@@ -496,15 +536,21 @@ func afterDevice(ctx context.Context, t *tx, old, d *dcim.Device) error {
 	if d.RackID != nil {
 		t.addToRack(d, dt)
 	}
+	feeds, err := t.feeds(ctx, d, dt)
+	if err != nil {
+		return err
+	}
 	portIDs := make(map[string]int64, len(dt.PowerPorts))
 	if len(dt.PowerPorts) > 0 {
 		// One statement for all ports; port names are unique in a type, so RETURNING name says which id is whose.
 		rows := make([][]any, len(dt.PowerPorts))
 		for i, pt := range dt.PowerPorts {
-			rows[i] = []any{d.ID, pt.Name, pt.Type, pt.MaximumDraw, pt.AllocatedDraw, t.now, t.now}
+			f := feeds[i]
+			rows[i] = []any{d.ID, pt.Name, pt.Type, pt.MaximumDraw, pt.AllocatedDraw, f.OutletID, f.PowerNodeID, f.Lines, f.Voltage, t.now, t.now}
 		}
 		values, args := t.s.dialect.valuesList(rows)
-		q := "INSERT INTO power_ports (device_id, name, type, maximum_draw, allocated_draw, created, last_updated) VALUES " + values + " RETURNING id, name"
+		q := "INSERT INTO power_ports (device_id, name, type, maximum_draw, allocated_draw, outlet_id, power_node_id, lines, voltage, created, last_updated) VALUES " +
+			values + " RETURNING id, name"
 		res, err := t.QueryContext(ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("power ports of device %q: %w", d.Name, err)

@@ -124,13 +124,34 @@ func TestPowerChainRules(t *testing.T) {
 		if err := st.PowerNodes().Delete(ctx, c.circuit.ID); dcim.ErrorCode(err) != dcim.EConflict {
 			t.Errorf("delete feeding circuit: %v", err)
 		}
+		// A new device plugged in as it is created: its first port into outlet 2 (leg B: L2).
+		srv2 := must(st.Devices().Create(ctx, dcim.Device{Name: "srv2", DeviceTypeID: c.facility.server.ID, RackID: &c.rack.ID,
+			Position: ptr(12.0), Face: "front", PowerFeeds: []dcim.PowerFeed{{OutletID: &c.outlets[1].ID, Voltage: ptr(230.0)}}}))
+		ports2 := must(st.PowerPorts().List(ctx, dcim.ListQuery{Filters: map[string][]string{"device_id": {idStr(srv2.ID)}}, Ordering: "name"})).Results
+		if ports2[0].OutletID == nil || *ports2[0].OutletID != c.outlets[1].ID || ports2[0].Lines != "L2" || ports2[1].OutletID != nil || srv2.PowerFeeds != nil {
+			t.Errorf("plugged on create: %+v / %+v", ports2, srv2.PowerFeeds)
+		}
+		// Refused on create, and nothing written: a taken outlet, one outlet twice, more feeds than ports.
+		before := must(st.Changes(ctx, dcim.ListQuery{Limit: 1})).Count
+		_, err = st.Devices().Create(ctx, dcim.Device{Name: "srv3", DeviceTypeID: c.facility.server.ID, RackID: &c.rack.ID,
+			Position: ptr(14.0), Face: "front", PowerFeeds: []dcim.PowerFeed{{OutletID: &c.outlets[1].ID}}})
+		refused("taken on create", err, dcim.EConflict, "power_feeds[0].outlet_id", ports2[0].ID, "taken")
+		_, err = st.Devices().Create(ctx, dcim.Device{Name: "srv3", DeviceTypeID: c.facility.server.ID, RackID: &c.rack.ID,
+			Position: ptr(14.0), Face: "front", PowerFeeds: []dcim.PowerFeed{{OutletID: &c.outlets[2].ID}, {OutletID: &c.outlets[2].ID}}})
+		refused("one outlet twice", err, dcim.EInvalid, "power_feeds[1].outlet_id", 0, "already given")
+		_, err = st.Devices().Create(ctx, dcim.Device{Name: "srv3", DeviceTypeID: c.facility.server.ID, RackID: &c.rack.ID,
+			Position: ptr(14.0), Face: "front", PowerFeeds: make([]dcim.PowerFeed, 3)})
+		refused("no target", err, dcim.EInvalid, "power_feeds[0]", 0, "outlet_id or power_node_id")
+		if n := must(st.Changes(ctx, dcim.ListQuery{Limit: 1})).Count; n != before {
+			t.Errorf("refused creates wrote %d changes", n-before)
+		}
 		// kind filtering.
 		ups := must(st.PowerNodes().List(ctx, dcim.ListQuery{Filters: map[string][]string{"kind": {"ups"}}}))
 		if ups.Count != 1 || ups.Results[0].Name != "UPS-A" {
 			t.Errorf("kind=ups: %+v", ups)
 		}
 		conn := must(st.PowerPorts().List(ctx, dcim.ListQuery{Filters: map[string][]string{"connected": {"true"}}}))
-		if conn.Count != 1 || conn.Results[0].ID != port.ID {
+		if conn.Count != 2 || conn.Results[0].ID != port.ID {
 			t.Errorf("connected ports: %+v", conn.Results)
 		}
 	})

@@ -263,92 +263,149 @@ func checkPowerPort(ctx context.Context, t *tx, old, p *dcim.PowerPort) error {
 	if err != nil {
 		return err
 	}
+	feed := dcim.PowerFeed{OutletID: p.OutletID, PowerNodeID: p.PowerNodeID, Lines: p.Lines, Voltage: p.Voltage}
+	var outlets map[int64]outletInfo
+	if p.OutletID != nil {
+		if outlets, err = t.outletsInfo(ctx, []int64{*p.OutletID}); err != nil {
+			return err
+		}
+	}
+	lines, err := t.plug(ctx, dev, p.ID, feed, outlets, "")
+	p.Lines = lines
+	return err
+}
+
+// outletInfo is what plugging into an outlet needs to know of it.
+type outletInfo struct {
+	id, device int64
+	name, leg  string
+	takenBy    int64 // the port plugged into it, or 0
+	takenName  string
+}
+
+// outletsInfo reads outlets with the port plugged into each, in one query.
+func (t *tx) outletsInfo(ctx context.Context, ids []int64) (map[int64]outletInfo, error) {
+	q := `SELECT o.id, o.device_id, o.name, o.feed_leg, COALESCE(p.id, 0), COALESCE(p.name, '')
+		FROM power_outlets o LEFT JOIN power_ports p ON p.outlet_id = o.id WHERE o.id IN (`
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		if i > 0 {
+			q += ", "
+		}
+		q += fmt.Sprintf("$%d", i+1)
+		args[i] = id
+	}
+	rows, err := t.QueryContext(ctx, q+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("outlets: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[int64]outletInfo, len(ids))
+	for rows.Next() {
+		var o outletInfo
+		if err := rows.Scan(&o.id, &o.device, &o.name, &o.leg, &o.takenBy, &o.takenName); err != nil {
+			return nil, err
+		}
+		out[o.id] = o
+	}
+	return out, rows.Err()
+}
+
+// plug checks plugging power port portID of device dev as feed says (outlets holds the outlet it
+// names) and returns the lines of the supply the port is then across ("" where the chain does not
+// know the outlet's PDU). Errors are on fields under prefix ("power_feeds[1]." for a new device).
+func (t *tx) plug(ctx context.Context, dev *dcim.Device, portID int64, feed dcim.PowerFeed, outlets map[int64]outletInfo, prefix string) (string, error) {
 	volts := 0.0
-	if p.Voltage != nil {
-		volts = *p.Voltage
+	if feed.Voltage != nil {
+		volts = *feed.Voltage
 	}
 	switch {
-	case p.OutletID != nil:
-		outlet, err := mustGet(ctx, t, powerOutletTable, *p.OutletID, "outlet_id", false)
+	case feed.OutletID != nil:
+		outlet, ok := outlets[*feed.OutletID]
+		if !ok {
+			return "", dcim.Invalid(prefix+"outlet_id", "power outlet %d does not exist", *feed.OutletID)
+		}
+		if outlet.device == dev.ID {
+			return "", dcim.Invalid(prefix+"outlet_id", "device %q cannot power itself", dev.Name)
+		}
+		if outlet.takenBy != 0 && outlet.takenBy != portID {
+			return "", dcim.Conflict(prefix+"outlet_id", dcim.ObjectRef{Type: dcim.TypePowerPort, ID: outlet.takenBy, Name: outlet.takenName},
+				"outlet %q is taken by power port %d (%q)", outlet.name, outlet.takenBy, outlet.takenName)
+		}
+		pdu, err := mustGet(ctx, t, deviceTable, outlet.device, prefix+"outlet_id", false)
 		if err != nil {
-			return err
-		}
-		if outlet.DeviceID == p.DeviceID {
-			return dcim.Invalid("outlet_id", "device %q cannot power itself", dev.Name)
-		}
-		var otherID int64
-		var otherName string
-		err = t.QueryRowContext(ctx, "SELECT id, name FROM power_ports WHERE outlet_id = $1 AND id <> $2", *p.OutletID, p.ID).Scan(&otherID, &otherName)
-		if err == nil {
-			return dcim.Conflict("outlet_id", dcim.ObjectRef{Type: dcim.TypePowerPort, ID: otherID, Name: otherName},
-				"outlet %q is taken by power port %d (%q)", outlet.Name, otherID, otherName)
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		pdu, err := mustGet(ctx, t, deviceTable, outlet.DeviceID, "outlet_id", false)
-		if err != nil {
-			return err
+			return "", err
 		}
 		if pdu.SiteID != dev.SiteID {
-			return dcim.Invalid("outlet_id", "outlet %q is on device %q in another site", outlet.Name, pdu.Name)
+			return "", dcim.Invalid(prefix+"outlet_id", "outlet %q is on device %q in another site", outlet.name, pdu.Name)
 		}
-		p.Lines = ""
-		node, err := t.nodeOfDevice(ctx, outlet.DeviceID)
+		node, err := t.nodeOfDevice(ctx, outlet.device)
 		if err != nil || node == nil {
-			return err // a PDU not (yet) in the chain: nothing to check it against
+			return "", err // a PDU not (yet) in the chain: nothing to check it against
 		}
 		pn := power.FromModel(node)
-		lines := pn.PortLines(outlet.FeedLeg)
-		p.Lines = lines.String()
+		lines := pn.PortLines(outlet.leg)
 		if err := power.CheckPort(&pn, lines, volts); err != nil {
-			return wiringError(ctx, t, err, "voltage")
+			return "", wiringError(ctx, t, err, prefix+"voltage")
 		}
-	case p.PowerNodeID != nil:
-		node, err := mustGet(ctx, t, powerNodeTable, *p.PowerNodeID, "power_node_id", false)
+		return lines.String(), nil
+	case feed.PowerNodeID != nil:
+		node, err := mustGet(ctx, t, powerNodeTable, *feed.PowerNodeID, prefix+"power_node_id", false)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if node.SiteID != dev.SiteID {
-			return dcim.Invalid("power_node_id", "power node %q is in another site", node.Name)
+			return "", dcim.Invalid(prefix+"power_node_id", "power node %q is in another site", node.Name)
 		}
 		pn := power.FromModel(node)
 		lines := power.ThreePhase
 		switch {
 		case pn.Phases == 1:
-			p.Lines = ""
 			lines = power.Lines{A: 0, B: -1}
-		case p.Lines == "":
-			p.Lines = lines.String()
-		default:
-			if lines, err = power.ParseLines(p.Lines); err != nil {
-				return dcim.Invalid("lines", "%s", err.Error())
+		case feed.Lines != "":
+			if lines, err = power.ParseLines(feed.Lines); err != nil {
+				return "", dcim.Invalid(prefix+"lines", "%s", err.Error())
 			}
 		}
 		if err := power.CheckPort(&pn, lines, volts); err != nil {
-			f := "power_node_id"
+			f := prefix + "power_node_id"
 			var we *power.WiringError
 			if errors.As(err, &we) && we.Field == "voltage" {
-				f = "voltage"
+				f = prefix + "voltage"
 			}
-			return wiringError(ctx, t, err, f)
+			return "", wiringError(ctx, t, err, f)
 		}
-	default:
-		p.Lines = ""
+		if pn.Phases == 1 {
+			return "", nil
+		}
+		return lines.String(), nil
 	}
-	return nil
+	return "", nil
 }
 
-// nodeOfDevice is the rack-PDU power node that device id is, or nil.
+// nodeOfDevice is the rack-PDU power node that device id is, or nil; read once per transaction
+// while it only creates.
 func (t *tx) nodeOfDevice(ctx context.Context, deviceID int64) (*dcim.PowerNode, error) {
+	if n, ok := t.pduNodes[deviceID]; ok {
+		return n, nil
+	}
 	rows, err := t.QueryContext(ctx, powerNodeTable.selectSQL()+" WHERE device_id = $1", deviceID)
 	if err != nil {
 		return nil, fmt.Errorf("power node of device %d: %w", deviceID, err)
 	}
 	nodes, err := powerNodeTable.scanAll(rows)
-	if err != nil || len(nodes) == 0 {
+	if err != nil {
 		return nil, err
 	}
-	return &nodes[0], nil
+	var n *dcim.PowerNode
+	if len(nodes) > 0 {
+		n = &nodes[0]
+	}
+	if t.pduNodes == nil {
+		t.pduNodes = map[int64]*dcim.PowerNode{}
+	}
+	t.pduNodes[deviceID] = n
+	return n, nil
 }
 
 func checkCoolingZone(ctx context.Context, t *tx, _, z *dcim.CoolingZone) error {

@@ -141,6 +141,7 @@ type tx struct {
 	objs     map[string]readObj  // objects read by mustGet, "table/id"
 	contents map[int64]*rackLoad // rack id → its mounted devices and load
 	resv     map[int64][]dcim.RackReservation
+	pduNodes map[int64]*dcim.PowerNode // rack-PDU device id → its power node (nil: none)
 
 	changes [][]any              // change-log rows not yet written
 	stmts   map[string]*sql.Stmt // statements prepared in this transaction
@@ -243,7 +244,7 @@ type readObj struct {
 // forget drops what the transaction remembers of the objects it read, before a write that could make
 // it stale.
 func (t *tx) forget() {
-	t.objs, t.contents, t.resv = nil, nil, nil
+	t.objs, t.contents, t.resv, t.pduNodes = nil, nil, nil, nil
 }
 
 // write runs fn in one transaction and commits only if fn succeeds.
