@@ -141,8 +141,8 @@ func Seed(ctx context.Context, st *store.Store) (bool, error) {
 		GridRegion: "MY-Peninsular", EmissionFactor: ptr(emissionFactor), EmissionFactorSource: emissionFactorSource,
 		EmissionFactorYear: ptr(2024), SupplyVoltageLN: ptr(230.0), SupplyVoltageLL: ptr(400.0), SupplyFrequency: ptr(50.0),
 		AllocatedFraction: ptr(0.5),
-		Description: "Plenum demo facility: two data halls, colocation and enterprise tenants",
-		Tags:        []string{"demo"},
+		Description:       "Plenum demo facility: two data halls, colocation and enterprise tenants",
+		Tags:              []string{"demo"},
 	})
 	if err != nil {
 		return false, fmt.Errorf("demo site: %w", err)
