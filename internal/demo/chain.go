@@ -3,7 +3,6 @@ package demo
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/store"
@@ -21,24 +20,18 @@ func newFeeder(ctx context.Context, st *store.Store, pdus []int64) (*feeder, err
 	if len(pdus) == 0 {
 		return f, nil
 	}
-	ids := make([]string, len(pdus))
-	for i, id := range pdus {
-		ids[i] = strconv.FormatInt(id, 10)
+	for _, id := range pdus {
 		f.free[id] = &[3][]int64{}
 	}
-	for offset := 0; ; offset += dcim.MaxLimit {
-		page, err := st.PowerOutlets().List(ctx, dcim.ListQuery{Limit: dcim.MaxLimit, Offset: offset, Filters: map[string][]string{"device_id": ids}})
-		if err != nil {
-			return nil, fmt.Errorf("rack PDU outlets: %w", err)
-		}
-		for _, o := range page.Results {
-			leg := map[string]int{"A": 0, "B": 1, "C": 2}[o.FeedLeg]
-			f.free[o.DeviceID][leg] = append(f.free[o.DeviceID][leg], o.ID)
-		}
-		if offset+len(page.Results) >= page.Count {
-			return f, nil
-		}
+	outlets, err := st.FreeOutlets(ctx, pdus)
+	if err != nil {
+		return nil, fmt.Errorf("rack PDU outlets: %w", err)
 	}
+	for _, o := range outlets {
+		leg := map[string]int{"A": 0, "B": 1, "C": 2}[o.FeedLeg]
+		f.free[o.DeviceID][leg] = append(f.free[o.DeviceID][leg], o.ID)
+	}
+	return f, nil
 }
 
 // take returns a free outlet of pdu, on the next leg that has one.

@@ -564,6 +564,11 @@ func afterDevice(ctx context.Context, t *tx, old, d *dcim.Device) error {
 			}
 			portIDs[name] = id
 		}
+		for i, pt := range dt.PowerPorts {
+			if feeds[i].OutletID != nil {
+				t.pluggedIn(*feeds[i].OutletID, portIDs[pt.Name], pt.Name)
+			}
+		}
 		res.Close()
 		if err := res.Err(); err != nil {
 			return fmt.Errorf("power ports of device %q: %w", d.Name, err)

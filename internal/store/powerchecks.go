@@ -283,32 +283,54 @@ type outletInfo struct {
 	takenName  string
 }
 
-// outletsInfo reads outlets with the port plugged into each, in one query.
+// outletsInfo reads outlets with the port plugged into each. While the transaction only creates,
+// it keeps every outlet of the PDUs it has read (plugging a rack full of servers into two PDUs reads
+// each PDU once) and notes the ports it plugs in.
 func (t *tx) outletsInfo(ctx context.Context, ids []int64) (map[int64]outletInfo, error) {
-	q := `SELECT o.id, o.device_id, o.name, o.feed_leg, COALESCE(p.id, 0), COALESCE(p.name, '')
-		FROM power_outlets o LEFT JOIN power_ports p ON p.outlet_id = o.id WHERE o.id IN (`
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		if i > 0 {
-			q += ", "
+	var missing []any
+	for _, id := range ids {
+		if _, ok := t.outlets[id]; !ok {
+			missing = append(missing, id)
 		}
-		q += fmt.Sprintf("$%d", i+1)
-		args[i] = id
 	}
-	rows, err := t.QueryContext(ctx, q+")", args...)
-	if err != nil {
-		return nil, fmt.Errorf("outlets: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[int64]outletInfo, len(ids))
-	for rows.Next() {
-		var o outletInfo
-		if err := rows.Scan(&o.id, &o.device, &o.name, &o.leg, &o.takenBy, &o.takenName); err != nil {
+	if len(missing) > 0 {
+		ph := ""
+		for i := range missing {
+			if i > 0 {
+				ph += ", "
+			}
+			ph += fmt.Sprintf("$%d", i+1)
+		}
+		rows, err := t.QueryContext(ctx, `SELECT o.id, o.device_id, o.name, o.feed_leg, COALESCE(p.id, 0), COALESCE(p.name, '')
+			FROM power_outlets o LEFT JOIN power_ports p ON p.outlet_id = o.id
+			WHERE o.device_id IN (SELECT device_id FROM power_outlets WHERE id IN (`+ph+`))`, missing...)
+		if err != nil {
+			return nil, fmt.Errorf("outlets: %w", err)
+		}
+		defer rows.Close()
+		if t.outlets == nil {
+			t.outlets = map[int64]outletInfo{}
+		}
+		for rows.Next() {
+			var o outletInfo
+			if err := rows.Scan(&o.id, &o.device, &o.name, &o.leg, &o.takenBy, &o.takenName); err != nil {
+				return nil, err
+			}
+			t.outlets[o.id] = o
+		}
+		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		out[o.id] = o
 	}
-	return out, rows.Err()
+	return t.outlets, nil
+}
+
+// pluggedIn notes in the transaction's view of outlets that port now takes outlet.
+func (t *tx) pluggedIn(outlet, port int64, name string) {
+	if o, ok := t.outlets[outlet]; ok {
+		o.takenBy, o.takenName = port, name
+		t.outlets[outlet] = o
+	}
 }
 
 // plug checks plugging power port portID of device dev as feed says (outlets holds the outlet it

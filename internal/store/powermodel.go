@@ -145,3 +145,36 @@ func (s *Store) PowerModel(ctx context.Context, siteID int64) (power.Model, erro
 	}
 	return m, rows.Err()
 }
+
+// FreeOutlets lists the outlets of the given devices (rack PDUs) that no power port is plugged
+// into, by device and id: what placing and plugging in new equipment can use. Only their id, device,
+// name, feed leg and inlet are read.
+func (s *Store) FreeOutlets(ctx context.Context, deviceIDs []int64) ([]dcim.PowerOutlet, error) {
+	if len(deviceIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(deviceIDs))
+	ph := ""
+	for i, id := range deviceIDs {
+		if i > 0 {
+			ph += ", "
+		}
+		ph += fmt.Sprintf("$%d", i+1)
+		args[i] = id
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT o.id, o.device_id, o.name, o.feed_leg, o.power_port_id FROM power_outlets o"+
+		" LEFT JOIN power_ports p ON p.outlet_id = o.id WHERE o.device_id IN ("+ph+") AND p.id IS NULL ORDER BY o.device_id, o.id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("free outlets: %w", err)
+	}
+	defer rows.Close()
+	var out []dcim.PowerOutlet
+	for rows.Next() {
+		var o dcim.PowerOutlet
+		if err := rows.Scan(&o.ID, &o.DeviceID, &o.Name, &o.FeedLeg, &o.PowerPortID); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}

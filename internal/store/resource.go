@@ -193,8 +193,14 @@ func unprefix(err error) error {
 func (r Resource[T]) createTx(ctx context.Context, t *tx, v T) (T, error) {
 	tb := r.tb
 	*tb.meta(&v) = dcim.Meta{}
-	if tb.objType != dcim.TypeDevice {
-		t.forget() // only device creates keep the transaction's view of racks current
+	// A new object changes nothing the transaction has read, but for two views it keeps: a new
+	// reservation adds to its rack's, a new power node may be some device's rack PDU. (New devices
+	// keep the rack contents current themselves.)
+	switch tb.objType {
+	case dcim.TypeRackReservation:
+		t.resv = nil
+	case dcim.TypePowerNode:
+		t.pduNodes = nil
 	}
 	if err := r.normalize(&v); err != nil {
 		return v, err

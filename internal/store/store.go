@@ -142,6 +142,7 @@ type tx struct {
 	contents map[int64]*rackLoad // rack id → its mounted devices and load
 	resv     map[int64][]dcim.RackReservation
 	pduNodes map[int64]*dcim.PowerNode // rack-PDU device id → its power node (nil: none)
+	outlets  map[int64]outletInfo      // power outlets read, with the port plugged into each
 
 	changes [][]any              // change-log rows not yet written
 	stmts   map[string]*sql.Stmt // statements prepared in this transaction
@@ -244,7 +245,7 @@ type readObj struct {
 // forget drops what the transaction remembers of the objects it read, before a write that could make
 // it stale.
 func (t *tx) forget() {
-	t.objs, t.contents, t.resv, t.pduNodes = nil, nil, nil, nil
+	t.objs, t.contents, t.resv, t.pduNodes, t.outlets = nil, nil, nil, nil, nil
 }
 
 // write runs fn in one transaction and commits only if fn succeeds.
