@@ -51,13 +51,14 @@ func (g *Graph) Compute(s Scenario) *Result {
 			}
 		}
 	}
-	// The share of its device's load each port carries.
-	share := make([][]float64, len(g.devices))
+	// The share of its device's load each port carries, indexed like g.portNode.
+	share := make([]float64, len(g.portNode))
 	for d := range g.devices {
 		dev := &g.devices[d]
+		first := g.portStart[d]
 		live := 0
-		for _, p := range dev.Ports {
-			if r.loads[g.index[p.Node]].Alive {
+		for i := range dev.Ports {
+			if r.loads[g.portNode[first+i]].Alive {
 				live++
 			}
 		}
@@ -67,11 +68,10 @@ func (g *Graph) Compute(s Scenario) *Result {
 		if !st.Powered {
 			continue
 		}
-		w := dev.draw(s.Basis)
-		share[d] = make([]float64, len(dev.Ports))
-		for i, p := range dev.Ports {
-			if r.loads[g.index[p.Node]].Alive {
-				share[d][i] = w / float64(live)
+		w := dev.draw(s.Basis) / float64(live)
+		for i := range dev.Ports {
+			if r.loads[g.portNode[first+i]].Alive {
+				share[first+i] = w
 			}
 		}
 	}
@@ -84,10 +84,7 @@ func (g *Graph) Compute(s Scenario) *Result {
 			continue
 		}
 		for _, pr := range g.ports[n] {
-			w := 0.0
-			if share[pr.device] != nil {
-				w = share[pr.device][pr.port]
-			}
+			w := share[g.portStart[pr.device]+pr.port]
 			if w == 0 {
 				continue
 			}
@@ -126,11 +123,11 @@ func (g *Graph) Compute(s Scenario) *Result {
 			case node.Phases == 3 || parent.Phases == 1:
 				cur[p].Add(up.Scale(f))
 			case node.Lines.LineToLine():
-				i := up[0] * complex(f, 0) * unit(lnAngle[node.Lines.A]+math.Pi/6)
+				i := up[0] * complex(f, 0) * llPhasor(node.Lines.A, node.Lines.B)
 				cur[p][node.Lines.A] += i
 				cur[p][node.Lines.B] -= i
 			default:
-				cur[p][node.Lines.A] += up[0] * complex(f, 0) * unit(lnAngle[node.Lines.A])
+				cur[p][node.Lines.A] += up[0] * complex(f, 0) * lnUnit[node.Lines.A]
 			}
 		}
 	}

@@ -86,6 +86,24 @@ var lnAngle = [3]float64{0, -2 * math.Pi / 3, 2 * math.Pi / 3}
 
 func unit(angle float64) complex128 { return cmplx.Rect(1, angle) }
 
+// The unit phasors of the line-to-neutral voltages and of the line-to-line ones (V_jk, j the line,
+// k the next), computed once: load flows multiply by them for every port.
+var lnUnit, llUnit = func() (ln, ll [3]complex128) {
+	for k := range ln {
+		ln[k] = unit(lnAngle[k])
+		ll[k] = unit(lnAngle[k] + math.Pi/6)
+	}
+	return
+}()
+
+// llPhasor is the unit phasor of the voltage from line a to line b.
+func llPhasor(a, b int) complex128 {
+	if b == (a+1)%3 {
+		return llUnit[a]
+	}
+	return -llUnit[b] // V_ab = −V_ba
+}
+
 // Currents are the line current phasors of a three-phase node, in amperes.
 type Currents [3]complex128
 
@@ -124,12 +142,12 @@ func LoadCurrents(watts, pf, vLL float64, l Lines) Currents {
 	case l.Three:
 		i := watts / (math.Sqrt(3) * vLL * pf)
 		for k := range c {
-			c[k] = complex(i, 0) * unit(lnAngle[k])
+			c[k] = complex(i, 0) * lnUnit[k]
 		}
 	case l.B < 0:
-		c[l.A] = complex(watts/(vLL/math.Sqrt(3)*pf), 0) * unit(lnAngle[l.A])
+		c[l.A] = complex(watts/(vLL/math.Sqrt(3)*pf), 0) * lnUnit[l.A]
 	default:
-		i := complex(watts/(vLL*pf), 0) * unit(lnAngle[l.A]+math.Pi/6)
+		i := complex(watts/(vLL*pf), 0) * llPhasor(l.A, l.B)
 		c[l.A] += i
 		c[l.B] -= i
 	}

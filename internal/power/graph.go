@@ -123,6 +123,9 @@ type Graph struct {
 	order   []int         // topological order, sources first
 	devices []Device
 	ports   [][]portRef // per node, the device ports plugged into it
+	// Every device's ports in one run: device d's are from portStart[d]; portNode is each one's node.
+	portStart []int
+	portNode  []int
 }
 
 type edgeRef struct {
@@ -193,13 +196,16 @@ func Build(nodes []Node, edges []Edge, devices []Device) (*Graph, error) {
 		return nil, err
 	}
 	g.ports = make([][]portRef, len(g.nodes))
+	g.portStart = make([]int, len(devices))
 	for d := range devices {
+		g.portStart[d] = len(g.portNode)
 		for p, port := range devices[d].Ports {
 			n, ok := g.index[port.Node]
 			if !ok {
 				return nil, wiringErr("node", 0, port.Node, "device %q: power node %d does not exist", devices[d].Name, port.Node)
 			}
 			g.ports[n] = append(g.ports[n], portRef{device: d, port: p})
+			g.portNode = append(g.portNode, n)
 		}
 	}
 	return g, nil

@@ -98,6 +98,7 @@ type Site struct {
 	measured map[int64]Measurement
 	mu       sync.Mutex
 	base     map[Basis]*Result
+	heat     map[Basis]map[int64]float64 // rack → W
 }
 
 // BuildSite turns a stored model into a chain. Only the ports plugged into a node count as the
@@ -265,7 +266,7 @@ func (s *Site) WhatIf(failedNodes, failedUnits []int64, basis Basis) (WhatIfResu
 		down[id] = true
 	}
 	res := WhatIfResult{CoolingShort: []CoolingShort{}, MeasuredDevices: s.Measured()}
-	imp, err := s.Graph.whatIf(failedNodes, down, s.down(), basis.computeBasis())
+	imp, after, err := s.Graph.whatIf(failedNodes, down, s.Base(basis), basis.computeBasis())
 	if err != nil {
 		return res, err
 	}
@@ -274,7 +275,6 @@ func (s *Site) WhatIf(failedNodes, failedUnits []int64, basis Basis) (WhatIfResu
 		imp.Basis = Allocated // nothing measured: say what was used
 	}
 	res.Impact = imp
-	after := s.Graph.Compute(Scenario{Failed: down, Basis: basis.computeBasis()})
 	res.CoolingShort = s.coolingShort(after, failedUnits, basis.computeBasis())
 	return res, nil
 }
@@ -327,6 +327,20 @@ func (s *Site) coolingShort(after *Result, failedUnits []int64, b Basis) []Cooli
 // heatByRack is the heat (W) of every rack: all its devices' draw, on the chain or not — what a
 // device draws it gives off as heat.
 func (s *Site) heatByRack(b Basis) map[int64]float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h, ok := s.heat[b]; ok {
+		return h
+	}
+	h := s.rackHeat(b)
+	if s.heat == nil {
+		s.heat = map[Basis]map[int64]float64{}
+	}
+	s.heat[b] = h
+	return h
+}
+
+func (s *Site) rackHeat(b Basis) map[int64]float64 {
 	fraction := s.Model.AllocatedFraction
 	if fraction <= 0 {
 		fraction = DefaultAllocatedFraction
@@ -354,4 +368,6 @@ func (s *Site) heatByRack(b Basis) map[int64]float64 {
 }
 
 // SweepN1 fails every active node of the site in turn; see Graph.SweepN1.
-func (s *Site) SweepN1(b Basis) []SinglePoint { return s.Graph.sweepN1(s.down(), b.computeBasis()) }
+func (s *Site) SweepN1(b Basis) []SinglePoint {
+	return s.Graph.sweepN1(s.down(), s.Base(b), b.computeBasis())
+}

@@ -40,20 +40,21 @@ func (g *Graph) WhatIf(failed []int64, basis Basis) (Impact, error) {
 	for _, id := range failed {
 		down[id] = true
 	}
-	return g.whatIf(failed, down, nil, basis)
+	imp, _, err := g.whatIf(failed, down, g.Compute(Scenario{Basis: basis}), basis)
+	return imp, err
 }
 
-// whatIf compares the chain with the nodes of down dead against it with those of before dead.
-func (g *Graph) whatIf(failed []int64, down, before map[int64]bool, basis Basis) (Impact, error) {
+// whatIf compares the chain with the nodes of down dead against base, and returns the computed
+// scenario too.
+func (g *Graph) whatIf(failed []int64, down map[int64]bool, base *Result, basis Basis) (Impact, *Result, error) {
 	imp := Impact{Basis: basis, Failed: []dcim.ObjectRef{}, LostPower: []dcim.ObjectRef{}, LostRedundancy: []dcim.ObjectRef{}, Overloaded: []Overload{}}
 	for i, id := range failed {
 		n, ok := g.Node(id)
 		if !ok {
-			return imp, dcim.Invalid(fmt.Sprintf("failed[%d]", i), "power node %d does not exist", id)
+			return imp, nil, dcim.Invalid(fmt.Sprintf("failed[%d]", i), "power node %d does not exist", id)
 		}
 		imp.Failed = append(imp.Failed, nodeRef(n))
 	}
-	base := g.Compute(Scenario{Failed: before, Basis: basis})
 	after := g.Compute(Scenario{Failed: down, Basis: basis})
 	for d := range g.devices {
 		b, a := base.devices[d], after.devices[d]
@@ -77,7 +78,7 @@ func (g *Graph) whatIf(failed []int64, down, before map[int64]bool, basis Basis)
 		}
 	}
 	sortOverloads(imp.Overloaded)
-	return imp, nil
+	return imp, after, nil
 }
 
 // sortOverloads puts the worst (highest load over limit) first.
@@ -101,10 +102,12 @@ type SinglePoint struct {
 
 // SweepN1 fails every node in turn and reports those whose failure darkens devices (single points of
 // failure) or overloads other nodes, worst first: most devices dark, then the worst overload.
-func (g *Graph) SweepN1(basis Basis) []SinglePoint { return g.sweepN1(nil, basis) }
+func (g *Graph) SweepN1(basis Basis) []SinglePoint {
+	return g.sweepN1(nil, g.Compute(Scenario{Basis: basis}), basis)
+}
 
-// sweepN1 is SweepN1 with the nodes of before down from the start (not swept).
-func (g *Graph) sweepN1(before map[int64]bool, basis Basis) []SinglePoint {
+// sweepN1 is SweepN1 with the nodes of before down from the start (not swept); base is the chain so.
+func (g *Graph) sweepN1(before map[int64]bool, base *Result, basis Basis) []SinglePoint {
 	var out []SinglePoint
 	for i := range g.nodes {
 		n := &g.nodes[i]
@@ -116,7 +119,7 @@ func (g *Graph) sweepN1(before map[int64]bool, basis Basis) []SinglePoint {
 			down[id] = true
 		}
 		down[n.ID] = true
-		imp, err := g.whatIf([]int64{n.ID}, down, before, basis)
+		imp, _, err := g.whatIf([]int64{n.ID}, down, base, basis)
 		if err != nil {
 			continue // cannot happen: the node is the graph's own
 		}
