@@ -106,6 +106,18 @@ func benchCampus(b *testing.B, st *store.Store) {
 	measure("place-device-48u", func(b *testing.B, i int) {
 		call(b, http.MethodPatch, fmt.Sprintf("%s/devices/%d", Prefix, mover), []byte(fmt.Sprintf(`{"position": %d}`, 47+(i+1)%2)))
 	})
+	ups, err := st.PowerNodes().List(ctx, dcim.ListQuery{Limit: 1, Filters: map[string][]string{"kind": {"ups"}}})
+	if err != nil || len(ups.Results) == 0 {
+		b.Fatalf("no UPS in the campus: %v", err)
+	}
+	whatIf := []byte(fmt.Sprintf(`{"failed": [%d]}`, ups.Results[0].ID))
+	call(b, http.MethodPost, Prefix+"/whatif", whatIf) // the first builds the site's chain
+	measure("whatif-ups", func(b *testing.B, i int) {
+		call(b, http.MethodPost, Prefix+"/whatif", whatIf)
+	})
+	measure("n-1-sweep", func(b *testing.B, i int) {
+		call(b, http.MethodGet, fmt.Sprintf("%s/whatif/n-1?site=%d", Prefix, ups.Results[0].SiteID), nil)
+	})
 	d, err := st.Devices().Get(ctx, mover)
 	if err != nil {
 		b.Fatal(err)

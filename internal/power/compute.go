@@ -28,6 +28,8 @@ type Result struct {
 	g       *Graph
 	loads   []Load
 	devices []DeviceState
+	cur     []Currents // line current phasors per node
+	basis   Basis
 }
 
 // Compute flows the devices' loads up the chain in scenario s. A node is alive when it is not down
@@ -35,7 +37,7 @@ type Result struct {
 // lowest priority, shared equally. A redundant device shares its load among its live ports; a
 // non-redundant one is dark as soon as one port is.
 func (g *Graph) Compute(s Scenario) *Result {
-	r := &Result{g: g, loads: make([]Load, len(g.nodes)), devices: make([]DeviceState, len(g.devices))}
+	r := &Result{g: g, loads: make([]Load, len(g.nodes)), devices: make([]DeviceState, len(g.devices)), basis: s.Basis}
 	for _, n := range g.order {
 		if s.Failed[g.nodes[n].ID] {
 			continue
@@ -89,49 +91,62 @@ func (g *Graph) Compute(s Scenario) *Result {
 				continue
 			}
 			ld.Watts += w
-			lines := g.devices[pr.device].Ports[pr.port].Lines
-			if node.Phases == 3 {
-				cur[n].Add(LoadCurrents(w, node.PowerFactor, node.Voltage, lines))
-			} else {
-				cur[n][0] += complex(w/(node.Voltage*node.PowerFactor), 0)
-			}
+			cur[n].Add(node.portCurrents(w, g.devices[pr.device].Ports[pr.port].Lines))
 		}
-		mags := cur[n].Magnitudes()
-		if node.Phases == 3 {
-			ld.Amps = mags
-			ld.VA = node.Voltage / math.Sqrt(3) * (mags[0] + mags[1] + mags[2])
-		} else {
-			ld.Amps = [3]float64{mags[0]}
-			ld.VA = node.Voltage * mags[0]
-		}
+		ld.setCurrents(node, cur[n])
 		if ld.Watts == 0 {
 			continue
 		}
 		ins := g.activeInputs(n, r.loads)
-		if len(ins) == 0 {
-			continue
-		}
-		up := cur[n]
-		if node.Kind == Transformer {
-			up = up.Scale(node.Voltage / node.PrimaryVoltage)
-		}
-		f := 1 / float64(len(ins))
+		f := 1 / float64(max(len(ins), 1))
 		for _, p := range ins {
 			r.loads[p].Watts += ld.Watts * f
-			parent := &g.nodes[p]
-			switch {
-			case node.Phases == 3 || parent.Phases == 1:
-				cur[p].Add(up.Scale(f))
-			case node.Lines.LineToLine():
-				i := up[0] * complex(f, 0) * llPhasor(node.Lines.A, node.Lines.B)
-				cur[p][node.Lines.A] += i
-				cur[p][node.Lines.B] -= i
-			default:
-				cur[p][node.Lines.A] += up[0] * complex(f, 0) * lnUnit[node.Lines.A]
-			}
+			cur[p].Add(g.contribution(n, p, cur[n], f))
 		}
 	}
+	r.cur = cur
 	return r
+}
+
+// portCurrents is the line currents a device port drawing w watts across lines adds to node n.
+func (n *Node) portCurrents(w float64, lines Lines) Currents {
+	if n.Phases == 3 {
+		return LoadCurrents(w, n.PowerFactor, n.Voltage, lines)
+	}
+	return Currents{complex(w/(n.Voltage*n.PowerFactor), 0)}
+}
+
+// setCurrents fills the amperes and volt-amperes of a load from its line currents.
+func (ld *Load) setCurrents(n *Node, c Currents) {
+	mags := c.Magnitudes()
+	if n.Phases == 3 {
+		ld.Amps = mags
+		ld.VA = n.Voltage / math.Sqrt(3) * (mags[0] + mags[1] + mags[2])
+	} else {
+		ld.Amps = [3]float64{mags[0]}
+		ld.VA = n.Voltage * mags[0]
+	}
+}
+
+// contribution is the share f of child c's line currents cur as they flow in parent p: scaled
+// through a transformer, and placed on the lines of p that a single-phase child is across.
+func (g *Graph) contribution(c, p int, cur Currents, f float64) Currents {
+	child, parent := &g.nodes[c], &g.nodes[p]
+	if child.Kind == Transformer {
+		f *= child.Voltage / child.PrimaryVoltage
+	}
+	var out Currents
+	switch {
+	case child.Phases == 3 || parent.Phases == 1:
+		out = cur.Scale(f)
+	case child.Lines.LineToLine():
+		i := cur[0] * complex(f, 0) * llPhasor(child.Lines.A, child.Lines.B)
+		out[child.Lines.A] += i
+		out[child.Lines.B] -= i
+	default:
+		out[child.Lines.A] += cur[0] * complex(f, 0) * lnUnit[child.Lines.A]
+	}
+	return out
 }
 
 // activeInputs are the live inputs of node n with the lowest priority.
@@ -186,8 +201,10 @@ func (l Limit) Headroom() float64 { return l.Limit - l.Load }
 
 // Limits compares node n's load with each of its ratings, derated: kW against real power, kVA
 // against apparent power, amperes against every line.
-func (r *Result) Limits(n *Node) []Limit {
-	ld := r.Load(n.ID)
+func (r *Result) Limits(n *Node) []Limit { return limitsOf(n, r.Load(n.ID)) }
+
+// limitsOf compares load ld with the derated ratings of node n.
+func limitsOf(n *Node, ld Load) []Limit {
 	var out []Limit
 	if kw := n.CapacityKW(); kw > 0 {
 		out = append(out, Limit{Measure: "kW", Load: ld.Watts / 1000, Limit: n.Derating * kw, Rating: kw})

@@ -121,6 +121,7 @@ type Graph struct {
 	inputs  [][]edgeRef   // per node, its upstream edges
 	outputs [][]int       // per node, the nodes it feeds
 	order   []int         // topological order, sources first
+	topo    []int         // per node, its position in order
 	devices []Device
 	ports   [][]portRef // per node, the device ports plugged into it
 	// Every device's ports in one run: device d's are from portStart[d]; portNode is each one's node.
@@ -310,6 +311,10 @@ func (g *Graph) sort() error {
 				queue = append(queue, m)
 			}
 		}
+	}
+	g.topo = make([]int, len(g.nodes))
+	for i, n := range g.order {
+		g.topo[n] = i
 	}
 	if len(g.order) < len(g.nodes) {
 		var stuck []string

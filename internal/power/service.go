@@ -266,22 +266,48 @@ func (s *Site) WhatIf(failedNodes, failedUnits []int64, basis Basis) (WhatIfResu
 		down[id] = true
 	}
 	res := WhatIfResult{CoolingShort: []CoolingShort{}, MeasuredDevices: s.Measured()}
-	imp, after, err := s.Graph.whatIf(failedNodes, down, s.Base(basis), basis.computeBasis())
-	if err != nil {
-		return res, err
+	base := s.Base(basis)
+	var imp Impact
+	var alive func(id int64) bool
+	if x, ok := s.Graph.index[firstOr(failedNodes)]; ok && len(failedNodes) == 1 && base.loads[x].Alive {
+		// One node: only what it changes is computed; overloads elsewhere are those of the base.
+		var next map[int]*change
+		var dead map[int]bool
+		imp, next, dead = s.Graph.singleFailure(x, base)
+		for i := range s.Graph.nodes {
+			if _, changed := next[i]; changed || dead[i] || !base.loads[i].Alive {
+				continue
+			}
+			for _, l := range base.Overloaded(&s.Graph.nodes[i]) {
+				imp.Overloaded = append(imp.Overloaded, Overload{Node: nodeRef(&s.Graph.nodes[i]), Limit: l, Before: l.Load})
+			}
+		}
+		sortOverloads(imp.Overloaded)
+		alive = func(id int64) bool {
+			i, ok := s.Graph.index[id]
+			return ok && base.loads[i].Alive && !dead[i]
+		}
+	} else {
+		var after *Result
+		var err error
+		imp, after, err = s.Graph.whatIf(failedNodes, down, base, basis.computeBasis())
+		if err != nil {
+			return res, err
+		}
+		alive = func(id int64) bool { return after.Load(id).Alive }
 	}
 	imp.Basis = basis
 	if basis == Measured && res.MeasuredDevices == 0 {
 		imp.Basis = Allocated // nothing measured: say what was used
 	}
 	res.Impact = imp
-	res.CoolingShort = s.coolingShort(after, failedUnits, basis.computeBasis())
+	res.CoolingShort = s.coolingShort(alive, failedUnits, basis.computeBasis())
 	return res, nil
 }
 
 // coolingShort finds the zones whose running units no longer cover their heat load: units failed
 // outright, or stopped because the power node feeding them is dead.
-func (s *Site) coolingShort(after *Result, failedUnits []int64, b Basis) []CoolingShort {
+func (s *Site) coolingShort(alive func(int64) bool, failedUnits []int64, b Basis) []CoolingShort {
 	heat := s.heatByRack(b)
 	out := []CoolingShort{}
 	for _, z := range s.Model.Zones {
@@ -303,7 +329,7 @@ func (s *Site) coolingShort(after *Result, failedUnits []int64, b Basis) []Cooli
 			}
 			design = append(design, u.CapacityKW)
 			dead := slices.Contains(failedUnits, u.ID)
-			if u.PowerNodeID != nil && !after.Load(*u.PowerNodeID).Alive {
+			if u.PowerNodeID != nil && !alive(*u.PowerNodeID) {
 				if _, known := s.Graph.Node(*u.PowerNodeID); known {
 					dead = true
 				}
@@ -370,4 +396,11 @@ func (s *Site) rackHeat(b Basis) map[int64]float64 {
 // SweepN1 fails every active node of the site in turn; see Graph.SweepN1.
 func (s *Site) SweepN1(b Basis) []SinglePoint {
 	return s.Graph.sweepN1(s.down(), s.Base(b), b.computeBasis())
+}
+
+func firstOr(ids []int64) int64 {
+	if len(ids) == 0 {
+		return 0
+	}
+	return ids[0]
 }

@@ -114,15 +114,7 @@ func (g *Graph) sweepN1(before map[int64]bool, base *Result, basis Basis) []Sing
 		if before[n.ID] {
 			continue
 		}
-		down := make(map[int64]bool, len(before)+1)
-		for id := range before {
-			down[id] = true
-		}
-		down[n.ID] = true
-		imp, _, err := g.whatIf([]int64{n.ID}, down, base, basis)
-		if err != nil {
-			continue // cannot happen: the node is the graph's own
-		}
+		imp, _, _ := g.singleFailure(i, base)
 		if len(imp.LostPower) == 0 && len(imp.Overloaded) == 0 {
 			continue
 		}
