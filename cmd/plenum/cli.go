@@ -42,6 +42,7 @@ func newApp() *cli.Command {
 			tokenCommand(),
 			importCommand(),
 			demoCommand(),
+			capacityCommand(),
 			{
 				Name:  "version",
 				Usage: "print the version",

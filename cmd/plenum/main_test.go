@@ -201,12 +201,15 @@ func TestCommands(t *testing.T) {
 		!strings.Contains(out, "1 halls, 3 racks, 90 devices") {
 		t.Errorf("demo generate: %q", out)
 	}
+	if out := plenum(t, "capacity", "--data", data, "Cyberjaya DC1"); !strings.Contains(out, "Data Hall 1") || !strings.Contains(out, "HEADROOM kW") {
+		t.Errorf("capacity: %q", out)
+	}
 	app := newApp()
 	app.Writer, app.ErrWriter = io.Discard, io.Discard
 	if err := app.Run(context.Background(), []string{"plenum", "demo", "seed", "--data", data}); err == nil || !strings.Contains(err.Error(), "already holds a site") {
 		t.Errorf("second demo seed: %v", err)
 	}
-	for _, cmd := range [][]string{{"serve"}, {"migrate"}, {"token"}, {"token", "create"}, {"import", "device-types"}, {"demo"}, {"demo", "generate"}, {"version"}} {
+	for _, cmd := range [][]string{{"serve"}, {"migrate"}, {"token"}, {"token", "create"}, {"import", "device-types"}, {"demo"}, {"demo", "generate"}, {"capacity"}, {"version"}} {
 		if out := plenum(t, append(cmd, "--help")...); !strings.Contains(out, "USAGE") && !strings.Contains(out, "Usage") {
 			t.Errorf("%v --help: %q", cmd, out)
 		}

@@ -70,6 +70,7 @@ func build(cfg Config) (huma.API, http.Handler) {
 		svc = power.NewService(s, nil)
 	}
 	registerPower(api, s, svc)
+	registerCapacity(api, s, svc)
 	registerChanges(api, s)
 	registerStatus(api, s, cfg.Version)
 	logger := cfg.Logger

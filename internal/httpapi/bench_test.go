@@ -115,6 +115,9 @@ func benchCampus(b *testing.B, st *store.Store) {
 	measure("whatif-ups", func(b *testing.B, i int) {
 		call(b, http.MethodPost, Prefix+"/whatif", whatIf)
 	})
+	measure("capacity-site", func(b *testing.B, i int) {
+		call(b, http.MethodGet, fmt.Sprintf("%s/capacity?site=%d", Prefix, ups.Results[0].SiteID), nil)
+	})
 	measure("n-1-sweep", func(b *testing.B, i int) {
 		call(b, http.MethodGet, fmt.Sprintf("%s/whatif/n-1?site=%d", Prefix, ups.Results[0].SiteID), nil)
 	})

@@ -224,7 +224,7 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 			})
 		}
 	}
-	want := []string{"changes", "cooling-units", "cooling-zones", "device-types", "devices", "manufacturers", "power-edges",
+	want := []string{"capacity", "changes", "cooling-units", "cooling-zones", "device-types", "devices", "manufacturers", "power-edges",
 		"power-nodes", "power-outlets", "power-ports", "rack-reservations", "racks", "rooms", "rows", "sensor-points", "sites",
 		"status", "tags", "tenants", "whatif"}
 	for _, w := range want {

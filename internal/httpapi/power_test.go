@@ -269,3 +269,74 @@ func sortedNames(s []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// TestCapacityAPI checks the roll-up of the 2N facility against figures worked out by hand.
+func TestCapacityAPI(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *apiEnv) {
+		f := buildFacility2N(t, e)
+		rack := e.list(t, Prefix+"/racks?name=R1").Results[0]
+		var got struct {
+			Scope objRef `json:"scope"`
+			Space struct {
+				Units    float64            `json:"units"`
+				Used     map[string]float64 `json:"used"`
+				Free     map[string]float64 `json:"free"`
+				Reserved float64            `json:"reserved"`
+				Largest  map[string]float64 `json:"largest_free_block"`
+			} `json:"space"`
+			Power struct {
+				NameplateKW float64  `json:"nameplate_kw"`
+				AllocatedKW float64  `json:"allocated_kw"`
+				HeadroomKW  *float64 `json:"failover_headroom_kw"`
+				Unfed       int      `json:"unfed_racks"`
+			} `json:"power"`
+			Cooling struct {
+				HeatKW, CapacityKW, HeadroomKW float64
+				Zones                          int
+			} `json:"cooling"`
+			Racks   int               `json:"racks"`
+			PerRack []json.RawMessage `json:"per_rack"`
+		}
+		for _, q := range []string{fmt.Sprintf("rack=%d", idOf(t, rack)), fmt.Sprintf("site=%d", f.site)} {
+			r := e.do(t, http.MethodGet, Prefix+"/capacity?"+q, nil)
+			if r.code != http.StatusOK {
+				t.Fatalf("capacity %s: %s", q, r)
+			}
+			got.Cooling.HeatKW, got.Cooling.CapacityKW = 0, 0
+			if err := json.Unmarshal(r.body, &got); err != nil {
+				t.Fatal(err)
+			}
+			var cool map[string]any
+			_ = json.Unmarshal(r.body, &cool)
+			c := cool["cooling"].(map[string]any)
+			// Space: 42U; servers, switch and box take U1–U5, the shelf U6–U7, all full depth.
+			if got.Racks != 1 || got.Space.Units != 42 || got.Space.Used["front"] != 7 || got.Space.Used["rear"] != 7 ||
+				got.Space.Free["front"] != 35 || got.Space.Largest["rear"] != 35 || got.Space.Reserved != 0 {
+				t.Errorf("%s space: %+v", q, got.Space)
+			}
+			// Power: allocated 3 × 1,000 + 200 + 500 + (400 + 400) W; nameplate 1.5 × each supply
+			// (the shelf needs both of its, so they add up).
+			if math.Abs(got.Power.AllocatedKW-4.5) > 1e-9 || math.Abs(got.Power.NameplateKW-6.75) > 1e-9 {
+				t.Errorf("%s power: %+v", q, got.Power)
+			}
+			// With either side down, L1 of the surviving circuit carries the three servers: 3 kW at
+			// PF 0.95 on 230.94 V against 80% of 16 A: 12.8 × 230.94 × 0.95 − 3000 W = −191.8 W.
+			want := (12.8*400/math.Sqrt(3)*0.95 - 3000) / 1000
+			if got.Power.HeadroomKW == nil || math.Abs(*got.Power.HeadroomKW-want) > 1e-9 || got.Power.Unfed != 0 {
+				t.Errorf("%s headroom: %v, want %.4f kW", q, got.Power.HeadroomKW, want)
+			}
+			// Cooling: one zone, N+1 of two 5 kW units (5 kW), 4.5 kW of heat.
+			if c["zones"].(float64) != 1 || c["heat_load_kw"].(float64) != 4.5 || c["capacity_kw"].(float64) != 5 ||
+				math.Abs(c["headroom_kw"].(float64)-0.5) > 1e-9 {
+				t.Errorf("%s cooling: %v", q, c)
+			}
+		}
+		r := e.do(t, http.MethodGet, fmt.Sprintf("%s/capacity?site=%d&racks=true", Prefix, f.site), nil)
+		if err := json.Unmarshal(r.body, &got); err != nil || len(got.PerRack) != 1 {
+			t.Errorf("per rack: %v %d", err, len(got.PerRack))
+		}
+		e.refuse(t, http.MethodGet, Prefix+"/capacity", nil, want{status: http.StatusBadRequest, field: "site"})
+		e.refuse(t, http.MethodGet, fmt.Sprintf("%s/capacity?site=%d&rack=%d", Prefix, f.site, idOf(t, rack)), nil, want{status: http.StatusBadRequest, field: "site"})
+		e.refuse(t, http.MethodGet, Prefix+"/capacity?room=999999", nil, want{status: http.StatusBadRequest, field: "room"})
+	})
+}

@@ -99,6 +99,7 @@ type Site struct {
 	mu       sync.Mutex
 	base     map[Basis]*Result
 	heat     map[Basis]map[int64]float64 // rack → W
+	headroom map[Basis]map[int64]float64 // node → spare kW after failover
 }
 
 // BuildSite turns a stored model into a chain. Only the ports plugged into a node count as the
@@ -404,3 +405,6 @@ func firstOr(ids []int64) int64 {
 	}
 	return ids[0]
 }
+
+// RackHeat is the heat (W) of every rack on basis b: what its devices draw, on the chain or not.
+func (s *Site) RackHeat(b Basis) map[int64]float64 { return s.heatByRack(b.computeBasis()) }

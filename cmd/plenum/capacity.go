@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/plenum-dcim/plenum/internal/capacity"
+	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/power"
+)
+
+func capacityCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "capacity",
+		Usage:     "space, power after failover, cooling and weight left: the site, then each room",
+		ArgsUsage: "SITE (name or id)",
+		Flags: append(dataFlags(),
+			&cli.StringFlag{Name: "basis", Value: "allocated", Usage: "allocated or nameplate"},
+		),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			arg := cmd.Args().First()
+			if arg == "" {
+				return fmt.Errorf("capacity: name the site (its name or id)")
+			}
+			st, err := openStore(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			q := dcim.ListQuery{Limit: 2, Filters: map[string][]string{"name": {arg}}}
+			if _, err := strconv.ParseInt(arg, 10, 64); err == nil {
+				q.Filters = map[string][]string{"id": {arg}}
+			}
+			sites, err := st.Sites().List(ctx, q)
+			if err != nil {
+				return err
+			}
+			if len(sites.Results) != 1 {
+				return fmt.Errorf("capacity: no site %q", arg)
+			}
+			site := sites.Results[0]
+			data, err := st.CapacitySite(ctx, site.ID)
+			if err != nil {
+				return err
+			}
+			ps, err := power.NewService(st, nil).Site(ctx, site.ID)
+			if err != nil {
+				return err
+			}
+			basis, now := power.Basis(cmd.String("basis")), time.Now()
+			w := tabwriter.NewWriter(cmd.Writer, 0, 2, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(w, "SCOPE\tRACKS\tFREE U\tLARGEST\tRESERVED U\tLOAD kW\tHEADROOM kW\tHEAT kW\tCOOLING kW\tWEIGHT kg\tWORST kg/m²\t")
+			line := func(s capacity.Summary) {
+				head := "-"
+				if s.Power.HeadroomKW != nil {
+					head = fmt.Sprintf("%.1f", *s.Power.HeadroomKW)
+				}
+				load := s.Power.AllocatedKW
+				if basis == power.Nameplate {
+					load = s.Power.NameplateKW
+				}
+				fmt.Fprintf(w, "%s\t%d\t%.0f\t%.0f\t%.0f\t%.1f\t%s\t%.1f\t%.1f\t%.0f\t%.0f\t\n", s.Scope.Name, s.Racks, s.Space.Free["front"],
+					s.Space.LargestFreeBlock["front"], s.Space.Reserved, load, head, s.Cooling.HeatLoadKW, s.Cooling.CapacityKW,
+					s.Weight.LoadKg, s.Weight.WorstFloor)
+			}
+			sum := capacity.Summarize(data, ps, capacity.Scope{Type: dcim.TypeSite, ID: site.ID}, basis, now)
+			sum.Scope.Name = site.Name
+			line(sum)
+			for _, r := range data.Rooms {
+				line(capacity.Summarize(data, ps, capacity.Scope{Type: dcim.TypeRoom, ID: r.ID}, basis, now))
+			}
+			return w.Flush()
+		},
+	}
+}

@@ -1,0 +1,309 @@
+// Package capacity answers "how much is left": space, power after failover, cooling and weight, for
+// a rack and rolled up for its row, room and site. It reads racks through Source and power through
+// the power package; it does no I/O of its own.
+package capacity
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/power"
+)
+
+// Rack is a rack with what sits in it.
+type Rack struct {
+	Rack         dcim.Rack
+	Occupants    []dcim.Occupant // devices in units
+	LoadKg       float64         // every device in the rack, mounted or not
+	Reservations []dcim.RackReservation
+}
+
+// Site is what capacity needs of one site.
+type Site struct {
+	Rooms []dcim.Room
+	Rows  []dcim.Row
+	Racks []Rack
+}
+
+// Source reads a site's racks; the store implements it.
+type Source interface {
+	CapacitySite(ctx context.Context, siteID int64) (Site, error)
+}
+
+// Space is rack units, per face where faces differ.
+type Space struct {
+	Units            float64            `json:"units"`              // units in the racks
+	Used             map[string]float64 `json:"used"`               // per face, units taken by devices
+	Reserved         float64            `json:"reserved"`           // units held by reservations in force, not taken
+	Free             map[string]float64 `json:"free"`               // per face, units neither taken nor reserved
+	LargestFreeBlock map[string]float64 `json:"largest_free_block"` // per face, the most contiguous free units in one rack
+}
+
+// Power is draw against what the feeds can still take after failover.
+type Power struct {
+	Basis       power.Basis `json:"load_basis"`
+	NameplateKW float64     `json:"nameplate_kw"`
+	AllocatedKW float64     `json:"allocated_kw"`
+	// HeadroomKW is the least spare capacity after failover over the racks in scope: what can still
+	// be added to the tightest rack. Null when no rack is fed by the chain.
+	HeadroomKW *float64 `json:"failover_headroom_kw"`
+	Unfed      int      `json:"unfed_racks"` // racks with devices but no feed the chain knows
+}
+
+// Cooling is the heat of the scope's zones against their design capacity (redundancy held back).
+type Cooling struct {
+	HeatLoadKW float64 `json:"heat_load_kw"`
+	CapacityKW float64 `json:"capacity_kw"`
+	HeadroomKW float64 `json:"headroom_kw"`
+	Zones      int     `json:"zones"`
+}
+
+// Weight is equipment weight against the racks' limits and the floor's rating.
+type Weight struct {
+	LoadKg      float64  `json:"load_kg"`
+	MaxKg       float64  `json:"max_kg"` // sum of the racks' max_weight, where they have one
+	WorstFloor  float64  `json:"worst_floor_kg_m2"`
+	FloorRating *float64 `json:"floor_rating_kg_m2"` // of the room with the worst rack, where rated
+}
+
+// Summary is the capacity of one scope.
+type Summary struct {
+	Scope   dcim.ObjectRef `json:"scope"`
+	Racks   int            `json:"racks"`
+	Space   Space          `json:"space"`
+	Power   Power          `json:"power"`
+	Cooling Cooling        `json:"cooling"`
+	Weight  Weight         `json:"weight"`
+}
+
+// Scope says which racks a summary covers.
+type Scope struct {
+	Type string // site, room, row, rack
+	ID   int64
+}
+
+var faces = []string{"front", "rear"}
+
+// Summarize rolls up the racks of scope. ps is the site's power chain (nil: no power or cooling
+// figures); now decides which reservations are in force.
+func Summarize(site Site, ps *power.Site, scope Scope, basis power.Basis, now time.Time) Summary {
+	c := newContext(site, ps, basis, now)
+	return c.summarize(scope, c.inScope(scope))
+}
+
+// PerRack summarizes every rack of scope on its own.
+func PerRack(site Site, ps *power.Site, scope Scope, basis power.Basis, now time.Time) []Summary {
+	c := newContext(site, ps, basis, now)
+	var out []Summary
+	for _, i := range c.inScope(scope) {
+		out = append(out, c.summarize(Scope{Type: dcim.TypeRack, ID: site.Racks[i].Rack.ID}, []int{i}))
+	}
+	return out
+}
+
+// sumContext holds what every summary of one site shares, computed once.
+type sumContext struct {
+	site  Site
+	ps    *power.Site
+	basis power.Basis
+	now   time.Time
+	rooms map[int64]dcim.Room
+	rows  map[int64]dcim.Row
+	power map[int64]power.RackPower
+	zones []zoneLoad
+}
+
+// zoneLoad is a cooling zone's racks, heat and design capacity.
+type zoneLoad struct {
+	racks      map[int64]bool
+	heatKW     float64
+	capacityKW float64
+}
+
+func newContext(site Site, ps *power.Site, basis power.Basis, now time.Time) *sumContext {
+	c := &sumContext{site: site, ps: ps, basis: basis, now: now, rooms: map[int64]dcim.Room{}, rows: map[int64]dcim.Row{}}
+	for _, r := range site.Rooms {
+		c.rooms[r.ID] = r
+	}
+	for _, r := range site.Rows {
+		c.rows[r.ID] = r
+	}
+	if ps == nil {
+		return c
+	}
+	c.power = ps.Racks(basis)
+	heat := ps.RackHeat(basis)
+	for _, z := range ps.Model.Zones {
+		zl := zoneLoad{racks: map[int64]bool{}}
+		if len(z.RackIDs) > 0 {
+			for _, r := range z.RackIDs {
+				zl.racks[r] = true
+			}
+		} else {
+			for r, room := range ps.Model.RackRooms {
+				if room == z.RoomID {
+					zl.racks[r] = true
+				}
+			}
+		}
+		for r := range zl.racks {
+			zl.heatKW += heat[r] / 1000
+		}
+		var units []float64
+		for _, u := range ps.Model.Units {
+			if u.ZoneID != nil && *u.ZoneID == z.ID && u.Status == "active" {
+				units = append(units, u.CapacityKW)
+			}
+		}
+		zl.capacityKW = dcim.ZoneCapacityKW(z.Redundancy, units)
+		c.zones = append(c.zones, zl)
+	}
+	return c
+}
+
+// inScope lists the indexes of the racks in scope.
+func (c *sumContext) inScope(scope Scope) []int {
+	var out []int
+	for i, r := range c.site.Racks {
+		rk := &r.Rack
+		switch scope.Type {
+		case dcim.TypeRoom:
+			if rk.RoomID != scope.ID {
+				continue
+			}
+		case dcim.TypeRow:
+			if rk.RowID == nil || *rk.RowID != scope.ID {
+				continue
+			}
+		case dcim.TypeRack:
+			if rk.ID != scope.ID {
+				continue
+			}
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+func (c *sumContext) summarize(scope Scope, idx []int) Summary {
+	sum := Summary{Scope: dcim.ObjectRef{Type: scope.Type, ID: scope.ID},
+		Space: Space{Used: map[string]float64{}, Free: map[string]float64{}, LargestFreeBlock: map[string]float64{}}}
+	sum.Power.Basis = c.basis
+	switch scope.Type {
+	case dcim.TypeRoom:
+		sum.Scope.Name = c.rooms[scope.ID].Name
+	case dcim.TypeRow:
+		sum.Scope.Name = c.rows[scope.ID].Name
+	}
+	headroom := math.Inf(1)
+	inScope := make(map[int64]bool, len(idx))
+	for _, i := range idx {
+		r := &c.site.Racks[i]
+		rk := &r.Rack
+		if scope.Type == dcim.TypeRack {
+			sum.Scope.Name = rk.Name
+		}
+		inScope[rk.ID] = true
+		sum.Racks++
+		space(&sum.Space, r, c.now)
+		rp := c.power[rk.ID]
+		sum.Power.NameplateKW += rp.NameplateKW
+		sum.Power.AllocatedKW += rp.AllocatedKW
+		switch {
+		case rp.HeadroomKW != nil:
+			headroom = math.Min(headroom, *rp.HeadroomKW)
+		case len(r.Occupants) > 0 || r.LoadKg > 0:
+			sum.Power.Unfed++
+		}
+		room := c.rooms[rk.RoomID]
+		sum.Weight.LoadKg += r.LoadKg
+		if rk.MaxWeight != nil {
+			sum.Weight.MaxKg += dcim.Kilograms(*rk.MaxWeight, rk.WeightUnit)
+		}
+		total := r.LoadKg
+		if rk.Weight != nil {
+			total += dcim.Kilograms(*rk.Weight, rk.WeightUnit)
+		}
+		if perM2 := total / dcim.FloorArea(rk, &room); perM2 > sum.Weight.WorstFloor {
+			sum.Weight.WorstFloor = perM2
+			sum.Weight.FloorRating = room.FloorLoadRating
+		}
+	}
+	if !math.IsInf(headroom, 1) {
+		sum.Power.HeadroomKW = &headroom
+	}
+	// The zones cooling any rack of the scope count whole: heat is shared within a zone.
+	for _, z := range c.zones {
+		for r := range inScope {
+			if z.racks[r] {
+				sum.Cooling.Zones++
+				sum.Cooling.HeatLoadKW += z.heatKW
+				sum.Cooling.CapacityKW += z.capacityKW
+				break
+			}
+		}
+	}
+	sum.Cooling.HeadroomKW = sum.Cooling.CapacityKW - sum.Cooling.HeatLoadKW
+	return sum
+}
+
+// space adds one rack's units to s.
+func space(s *Space, r *Rack, now time.Time) {
+	rk := &r.Rack
+	lo := rk.StartingUnit * 2
+	n := rk.UHeight * 2
+	s.Units += float64(rk.UHeight)
+	taken := map[string][]bool{"front": make([]bool, n), "rear": make([]bool, n)}
+	for _, o := range r.Occupants {
+		a, b := int(o.Position*2)-lo, int((o.Position+o.Height)*2)-lo
+		for _, f := range faces {
+			if !(o.FullDepth || o.Face == f) {
+				continue
+			}
+			for i := max(a, 0); i < min(b, n); i++ {
+				taken[f][i] = true
+			}
+		}
+	}
+	reserved := make([]bool, n)
+	for _, res := range r.Reservations {
+		if !res.Active(now) {
+			continue
+		}
+		for _, u := range res.Units {
+			for h := 0; h < 2; h++ {
+				if i := u*2 + h - lo; i >= 0 && i < n {
+					reserved[i] = true
+				}
+			}
+		}
+	}
+	resSlots := 0
+	for i := 0; i < n; i++ {
+		if reserved[i] && !taken["front"][i] && !taken["rear"][i] {
+			resSlots++
+		}
+	}
+	s.Reserved += float64(resSlots) / 2
+	for _, f := range faces {
+		used, free, run, best := 0, 0, 0, 0
+		for i := 0; i < n; i++ {
+			switch {
+			case taken[f][i]:
+				used++
+				run = 0
+			case reserved[i]:
+				run = 0
+			default:
+				free++
+				run++
+				best = max(best, run)
+			}
+		}
+		s.Used[f] += float64(used) / 2
+		s.Free[f] += float64(free) / 2
+		s.LargestFreeBlock[f] = math.Max(s.LargestFreeBlock[f], float64(best)/2)
+	}
+}
