@@ -71,6 +71,7 @@ func build(cfg Config) (huma.API, http.Handler) {
 	}
 	registerPower(api, s, svc)
 	registerCapacity(api, s, svc)
+	registerPlacement(api, s, svc)
 	registerChanges(api, s)
 	registerStatus(api, s, cfg.Version)
 	logger := cfg.Logger

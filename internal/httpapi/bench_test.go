@@ -118,6 +118,14 @@ func benchCampus(b *testing.B, st *store.Store) {
 	measure("capacity-site", func(b *testing.B, i int) {
 		call(b, http.MethodGet, fmt.Sprintf("%s/capacity?site=%d", Prefix, ups.Results[0].SiteID), nil)
 	})
+	types, err := st.DeviceTypes().List(ctx, dcim.ListQuery{Limit: 1, Filters: map[string][]string{"model": {"PowerEdge R640"}}})
+	if err != nil || len(types.Results) == 0 {
+		b.Fatalf("no R640 type: %v", err)
+	}
+	placement := []byte(fmt.Sprintf(`{"device_type": %d, "count": 10, "redundancy": "A+B", "site": %d}`, types.Results[0].ID, ups.Results[0].SiteID))
+	measure("placement-10-site", func(b *testing.B, i int) {
+		call(b, http.MethodPost, Prefix+"/placement", placement)
+	})
 	measure("n-1-sweep", func(b *testing.B, i int) {
 		call(b, http.MethodGet, fmt.Sprintf("%s/whatif/n-1?site=%d", Prefix, ups.Results[0].SiteID), nil)
 	})

@@ -2,7 +2,11 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"net/http"
+	"slices"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -108,4 +112,150 @@ func asInvalid(err error, field string) error {
 		return dcim.Invalid(field, "%s", err.Error())
 	}
 	return err
+}
+
+type placementInput struct {
+	Body struct {
+		DeviceType   int64   `json:"device_type" minimum:"1" doc:"the device type to place"`
+		Count        int     `json:"count" minimum:"1" maximum:"10000"`
+		Tenant       *int64  `json:"tenant" required:"false" nullable:"true" doc:"who the devices are for: other tenants' racks and reservations are avoided"`
+		Redundancy   string  `json:"redundancy" enum:"single,A+B" doc:"single: any one feed; A+B: a free outlet on both sides of the chain for every device"`
+		Site         int64   `json:"site" required:"false" minimum:"0" doc:"where to look, unless room, row or racks say"`
+		Room         int64   `json:"room" required:"false" minimum:"0"`
+		Row          int64   `json:"row" required:"false" minimum:"0"`
+		Racks        []int64 `json:"racks" required:"false" nullable:"true"`
+		KeepTogether bool    `json:"keep_together" required:"false" doc:"all in one rack"`
+		MaxPerRack   int     `json:"max_per_rack" required:"false" minimum:"0"`
+		Face         string  `json:"face" required:"false" enum:",front,rear"`
+		Basis        string  `json:"basis" required:"false" enum:",allocated,nameplate,measured" doc:"the draw to plan with; default allocated"`
+		Reserve      bool    `json:"reserve" required:"false" doc:"reserve the chosen units for the tenant, all in one transaction"`
+		ReserveDays  int     `json:"reserve_days" required:"false" minimum:"0" maximum:"365" doc:"how long the reservations hold; default 14 days"`
+	}
+}
+
+type placementOutput struct {
+	Body struct {
+		capacity.Plan
+		Reservations []dcim.RackReservation `json:"reservations,omitempty"`
+	}
+}
+
+func registerPlacement(api huma.API, s *store.Store, svc *power.Service) {
+	huma.Register(api, huma.Operation{
+		OperationID: "placement", Method: http.MethodPost, Path: Prefix + "/placement", Tags: []string{"capacity"},
+		Summary: "Where new equipment fits: ranked racks and positions, with the headroom left and why",
+		Description: "Each candidate is one device's place: free units on the face, power after failover over every node feeding " +
+			"the rack, free outlets on the feeds the redundancy asks for, cooling left in the zone, weight and floor load. " +
+			"Racks and reservations of other tenants are avoided. Ranking: the tenant's own racks, then the most power " +
+			"headroom after failover, then the most free space.",
+		MaxBodyBytes: maxBody,
+	}, func(ctx context.Context, in *placementInput) (*placementOutput, error) {
+		b := in.Body
+		dt, err := s.DeviceTypes().Get(ctx, b.DeviceType)
+		if err != nil {
+			return nil, problem(asInvalid(err, "device_type"))
+		}
+		if b.Tenant != nil {
+			if _, err := s.Tenants().Get(ctx, *b.Tenant); err != nil {
+				return nil, problem(asInvalid(err, "tenant"))
+			}
+		}
+		siteID := b.Site
+		pin := func(field string, site int64) error {
+			if siteID != 0 && siteID != site {
+				return dcim.Invalid(field, "is in another site than the rest of the request")
+			}
+			siteID = site
+			return nil
+		}
+		if b.Room > 0 {
+			r, err := s.Rooms().Get(ctx, b.Room)
+			if err != nil {
+				return nil, problem(asInvalid(err, "room"))
+			}
+			if err := pin("room", r.SiteID); err != nil {
+				return nil, problem(err)
+			}
+		}
+		if b.Row > 0 {
+			r, err := s.Rows().Get(ctx, b.Row)
+			if err != nil {
+				return nil, problem(asInvalid(err, "row"))
+			}
+			if err := pin("row", r.SiteID); err != nil {
+				return nil, problem(err)
+			}
+		}
+		for i, id := range b.Racks {
+			r, err := s.Racks().Get(ctx, id)
+			field := fmt.Sprintf("racks[%d]", i)
+			if err != nil {
+				return nil, problem(asInvalid(err, field))
+			}
+			if err := pin(field, r.SiteID); err != nil {
+				return nil, problem(err)
+			}
+		}
+		if siteID == 0 {
+			return nil, problem(dcim.Invalid("site", "say where to look: site, room, row or racks"))
+		}
+		if _, err := s.Sites().Get(ctx, siteID); err != nil {
+			return nil, problem(asInvalid(err, "site"))
+		}
+		site, err := s.CapacitySite(ctx, siteID)
+		if err != nil {
+			return nil, problem(err)
+		}
+		ps, err := svc.Site(ctx, siteID)
+		if err != nil {
+			return nil, problem(err)
+		}
+		outlets, err := s.FreeOutletsByRack(ctx, siteID)
+		if err != nil {
+			return nil, problem(err)
+		}
+		maker, _ := s.Manufacturers().Get(ctx, dt.ManufacturerID)
+		basis := power.Basis(b.Basis)
+		if basis == "" {
+			basis = power.Allocated
+		}
+		now := timeNow()
+		plan := capacity.Place(site, ps, capacity.Request{Type: dt, TypeName: maker.Name + " " + dt.Model, Count: b.Count,
+			Tenant: b.Tenant, Redundancy: b.Redundancy, Room: b.Room, Row: b.Row, Racks: b.Racks, KeepTogether: b.KeepTogether,
+			MaxPerRack: b.MaxPerRack, Face: b.Face}, outlets, basis, now)
+		out := &placementOutput{}
+		out.Body.Plan = plan
+		if !b.Reserve || len(plan.Candidates) == 0 {
+			return out, nil
+		}
+		if dt.UHeight == 0 {
+			return nil, problem(dcim.Invalid("reserve", "a 0-U device takes no units to reserve"))
+		}
+		days := b.ReserveDays
+		if days == 0 {
+			days = 14
+		}
+		expires := now.Add(time.Duration(days) * 24 * time.Hour).UTC()
+		byRack := map[int64][]int{}
+		var order []int64
+		for _, c := range plan.Candidates {
+			if _, ok := byRack[c.Rack.ID]; !ok {
+				order = append(order, c.Rack.ID)
+			}
+			for u := int(math.Floor(c.Position)); float64(u) < c.Position+dt.UHeight; u++ {
+				if !slices.Contains(byRack[c.Rack.ID], u) {
+					byRack[c.Rack.ID] = append(byRack[c.Rack.ID], u)
+				}
+			}
+		}
+		res := make([]dcim.RackReservation, 0, len(order))
+		for _, rack := range order {
+			res = append(res, dcim.RackReservation{RackID: rack, Units: byRack[rack], TenantID: b.Tenant, Expires: &expires,
+				Description: fmt.Sprintf("placement: %d × %s", b.Count, maker.Name+" "+dt.Model)})
+		}
+		if out.Body.Reservations, err = s.RackReservations().BulkCreate(ctx, res); err != nil {
+			return nil, problem(err)
+		}
+		return out, nil
+	})
 }

@@ -47,6 +47,7 @@ func buildFacility2N(t *testing.T, e *apiEnv) apiFacility {
 	}
 	pduType := typ("PDU-9", 0, []obj{{"name": "Inlet"}}, outlets)
 	server := typ("Server", 1, psu(2, 1000), nil)
+	f.ids["type:pdu"], f.ids["type:server"], f.ids["room"], f.ids["R1"], f.ids["maker"] = pduType, server, room, rack, maker
 	sw := typ("Switch", 1, psu(2, 200), nil)
 	box := typ("Box", 1, psu(1, 500), nil)
 	shelf := typ("Shelf", 2, psu(2, 400), nil)
@@ -338,5 +339,163 @@ func TestCapacityAPI(t *testing.T) {
 		e.refuse(t, http.MethodGet, Prefix+"/capacity", nil, want{status: http.StatusBadRequest, field: "site"})
 		e.refuse(t, http.MethodGet, fmt.Sprintf("%s/capacity?site=%d&rack=%d", Prefix, f.site, idOf(t, rack)), nil, want{status: http.StatusBadRequest, field: "site"})
 		e.refuse(t, http.MethodGet, Prefix+"/capacity?room=999999", nil, want{status: http.StatusBadRequest, field: "room"})
+	})
+}
+
+// TestPlacementAPI asks where equipment fits in the 2N facility grown by a few racks, each there to
+// fail one rule: the full rack, the other tenant's rack, the rack with one feed, the light rack, the
+// rack with units reserved for another tenant, and the rack whose power is gone after failover (R1).
+func TestPlacementAPI(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *apiEnv) {
+		f := buildFacility2N(t, e)
+		t1 := e.create(t, "tenants", obj{"name": "T1"})
+		t2 := e.create(t, "tenants", obj{"name": "T2"})
+		// A rack fed from A and B through new 32 A circuits, with two PDUs of nine outlets.
+		fedRack := func(name string, sides []string, extra obj) int64 {
+			rack := e.create(t, "racks", with(extra, "room_id", f.ids["room"], "name", name))
+			for _, s := range sides {
+				dev := e.create(t, "devices", obj{"name": name + "-PDU-" + s, "device_type_id": f.ids["type:pdu"], "rack_id": rack,
+					"mount_side": map[string]string{"A": "left", "B": "right"}[s]})
+				cir := e.create(t, "power-nodes", obj{"site_id": f.site, "name": "CIR-" + name + "-" + s, "kind": "circuit", "side": s, "rated_amps": 32})
+				rp := e.create(t, "power-nodes", obj{"site_id": f.site, "name": "RPDU-" + name + "-" + s, "kind": "rack-pdu", "side": s, "device_id": dev})
+				e.create(t, "power-edges", obj{"from_id": f.ids["PDU-"+s], "to_id": cir})
+				e.create(t, "power-edges", obj{"from_id": cir, "to_id": rp})
+			}
+			return rack
+		}
+		// More cooling for the new racks: a third 20 kW CRAH in the zone.
+		e.create(t, "cooling-units", obj{"room_id": f.ids["room"], "zone_id": f.ids["zone"], "name": "CRAH-3", "kind": "crah", "capacity_kw": 20})
+		r2 := fedRack("R2", []string{"A", "B"}, obj{})
+		fedRack("R3", []string{"A", "B"}, obj{"tenant_id": t2})
+		fedRack("R4", []string{"A"}, obj{})
+		r5 := fedRack("R5", []string{"A", "B"}, obj{"max_weight": 50, "weight_unit": "kg"})
+		r6 := fedRack("R6", []string{"A", "B"}, obj{"u_height": 2})
+		filler := e.create(t, "device-types", obj{"manufacturer_id": f.ids["maker"], "model": "Filler", "u_height": 2})
+		e.create(t, "devices", obj{"name": "fill", "device_type_id": filler, "rack_id": r6, "position": 1, "face": "front"})
+		r7 := fedRack("R7", []string{"A", "B"}, obj{"tenant_id": t1})
+		e.create(t, "rack-reservations", obj{"rack_id": r5, "units": []int{1, 2, 3}, "tenant_id": t2, "description": "T2 holds"})
+		heavy := e.create(t, "device-types", obj{"manufacturer_id": f.ids["maker"], "model": "Heavy", "u_height": 1, "weight": 30, "weight_unit": "kg",
+			"power_ports": []obj{{"name": "PSU1", "maximum_draw": 300}, {"name": "PSU2", "maximum_draw": 300}}})
+		half := e.create(t, "device-types", obj{"manufacturer_id": f.ids["maker"], "model": "Half", "u_height": 0.5, "is_full_depth": false,
+			"power_ports": []obj{{"name": "PSU1", "allocated_draw": 50}, {"name": "PSU2", "allocated_draw": 50}}})
+		zero := e.create(t, "device-types", obj{"manufacturer_id": f.ids["maker"], "model": "Zero", "u_height": 0, "is_full_depth": false,
+			"power_ports": []obj{{"name": "PSU1", "allocated_draw": 40}}})
+		type plan struct {
+			Candidates []struct {
+				Rack     objRef  `json:"rack"`
+				Position float64 `json:"position"`
+				Face     string  `json:"face"`
+				Headroom struct {
+					PowerKW  *float64 `json:"power_kw"`
+					WeightKg *float64 `json:"weight_kg"`
+				} `json:"headroom"`
+				Reasons []string `json:"reasons"`
+			} `json:"candidates"`
+			Rejected []struct {
+				Rack    objRef   `json:"rack"`
+				Reasons []string `json:"reasons"`
+			} `json:"rejected"`
+			Placed       int   `json:"placed"`
+			Reservations []obj `json:"reservations"`
+		}
+		place := func(body obj) plan {
+			t.Helper()
+			r := e.do(t, http.MethodPost, Prefix+"/placement", with(body, "site", f.site))
+			if r.code != http.StatusOK {
+				t.Fatalf("placement %v: %s", body, r)
+			}
+			var p plan
+			if err := json.Unmarshal(r.body, &p); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		where := func(p plan) []string {
+			var out []string
+			for _, c := range p.Candidates {
+				out = append(out, fmt.Sprintf("%s@%g", c.Rack.Name, c.Position))
+			}
+			return out
+		}
+		why := func(p plan, rack string) string {
+			for _, r := range p.Rejected {
+				if r.Rack.Name == rack {
+					return strings.Join(r.Reasons, "; ")
+				}
+			}
+			return ""
+		}
+		// Two 1 kW servers, A+B, for T1: its own rack R7 first, then the most headroom (R2 over R5
+		// is a tie broken by free space: R5 has units reserved for T2).
+		p := place(obj{"device_type": f.ids["type:server"], "count": 2, "tenant": t1, "redundancy": "A+B", "max_per_rack": 1})
+		if got := where(p); !slices.Equal(got, []string{"R7@1", "R2@1"}) || p.Placed != 2 {
+			t.Errorf("ranked: %v", got)
+		}
+		for rack, reason := range map[string]string{
+			"R1": "after failover",                      // power gone only after failover
+			"R3": "tenant",                              // another tenant's rack
+			"R4": "no free outlet on both an A and a B", // one feed
+			"R6": "no 1U space",                         // full
+		} {
+			if got := why(p, rack); !strings.Contains(got, reason) {
+				t.Errorf("%s rejected for %q, want %q", rack, got, reason)
+			}
+		}
+		// Headroom: R2's tightest node is its 32 A circuit, 80% of it at 230.94 V and PF 0.95 a line.
+		c2 := p.Candidates[1]
+		wantKW := 0.8*32*400/math.Sqrt(3)*0.95/1000 - 1
+		if c2.Headroom.PowerKW == nil || math.Abs(*c2.Headroom.PowerKW-wantKW) > 1e-9 {
+			t.Errorf("R2 headroom after placing: %v, want %.4f", c2.Headroom.PowerKW, wantKW)
+		}
+		// Units reserved for another tenant are avoided: in R5, T1 starts above T2's units 1–3, T2 at 1.
+		p = place(obj{"device_type": f.ids["type:server"], "count": 1, "tenant": t1, "redundancy": "A+B", "racks": []int64{r5}})
+		if got := where(p); !slices.Equal(got, []string{"R5@4"}) {
+			t.Errorf("T1 in R5: %v", got)
+		}
+		p = place(obj{"device_type": f.ids["type:server"], "count": 1, "tenant": t2, "redundancy": "A+B", "racks": []int64{r5}})
+		if got := where(p); !slices.Equal(got, []string{"R5@1"}) {
+			t.Errorf("T2 in R5: %v", got)
+		}
+		// Weight: R5 takes one 30 kg device under its 50 kg limit, not two.
+		p = place(obj{"device_type": heavy, "count": 2, "tenant": t1, "redundancy": "A+B", "racks": []int64{r5}})
+		if p.Placed != 1 || p.Candidates[0].Headroom.WeightKg == nil || *p.Candidates[0].Headroom.WeightKg != 20 {
+			t.Errorf("weight: placed %d, %+v", p.Placed, p.Candidates)
+		}
+		p = place(obj{"device_type": heavy, "count": 2, "tenant": t1, "redundancy": "A+B", "racks": []int64{r5}, "keep_together": true})
+		if p.Placed != 0 || !strings.Contains(why(p, "R5"), "keep together") {
+			t.Errorf("keep together: %+v", p)
+		}
+		// Half-unit devices pack into half units; 0-U devices take no position.
+		p = place(obj{"device_type": half, "count": 3, "tenant": t1, "redundancy": "A+B", "racks": []int64{r2}})
+		if got := where(p); !slices.Equal(got, []string{"R2@1", "R2@1.5", "R2@2"}) {
+			t.Errorf("half units: %v", got)
+		}
+		p = place(obj{"device_type": zero, "count": 1, "tenant": t1, "redundancy": "single", "racks": []int64{r2}})
+		if len(p.Candidates) != 1 || p.Candidates[0].Position != 0 || p.Candidates[0].Face != "" {
+			t.Errorf("0-U: %+v", p.Candidates)
+		}
+		// Reserving: the chosen units held for the tenant, in one transaction.
+		before := e.changeCount(t)
+		p = place(obj{"device_type": f.ids["type:server"], "count": 2, "tenant": t1, "redundancy": "A+B", "racks": []int64{r2}, "reserve": true})
+		if len(p.Reservations) != 1 || e.changeCount(t) != before+1 {
+			t.Fatalf("reserve: %+v", p.Reservations)
+		}
+		res := p.Reservations[0]
+		if units := res["units"].([]any); len(units) != 2 || units[0].(float64) != 1 || units[1].(float64) != 2 || res["tenant_id"].(float64) != float64(t1) {
+			t.Errorf("reservation: %v", res)
+		}
+		// T2 is now kept out of those units.
+		p = place(obj{"device_type": f.ids["type:server"], "count": 1, "tenant": t2, "redundancy": "A+B", "racks": []int64{r2}})
+		if got := where(p); !slices.Equal(got, []string{"R2@3"}) {
+			t.Errorf("T2 after T1's reservation: %v", got)
+		}
+		// Refused requests.
+		e.refuse(t, http.MethodPost, Prefix+"/placement", obj{"device_type": 999999, "count": 1, "redundancy": "single", "site": f.site},
+			want{status: http.StatusBadRequest, field: "device_type"})
+		e.refuse(t, http.MethodPost, Prefix+"/placement", obj{"device_type": f.ids["type:server"], "count": 1, "redundancy": "single"},
+			want{status: http.StatusBadRequest, field: "site"})
+		e.refuse(t, http.MethodPost, Prefix+"/placement", obj{"device_type": f.ids["type:server"], "count": 0, "redundancy": "single", "site": f.site},
+			want{status: http.StatusBadRequest, field: "count"})
+		_ = r7
 	})
 }

@@ -102,6 +102,26 @@ func (s *Site) Racks(b Basis) map[int64]RackPower {
 			feeds[dev.Rack][s.Graph.portNode[first+i]] = true
 		}
 	}
+	// A rack is fed by its rack PDUs too, whether or not anything is plugged in yet.
+	rackOf := make(map[int64]int64, len(s.Model.Devices))
+	for _, d := range s.Model.Devices {
+		if d.RackID != 0 {
+			rackOf[d.ID] = d.RackID
+		}
+	}
+	for _, n := range s.Model.Nodes {
+		if n.DeviceID == nil {
+			continue
+		}
+		rack, ok := rackOf[*n.DeviceID]
+		if !ok {
+			continue
+		}
+		if feeds[rack] == nil {
+			feeds[rack] = map[int]bool{}
+		}
+		feeds[rack][s.Graph.index[n.ID]] = true
+	}
 	out := map[int64]RackPower{}
 	for rack, w := range heatA {
 		out[rack] = RackPower{AllocatedKW: w / 1000, NameplateKW: heatN[rack] / 1000}

@@ -408,3 +408,11 @@ func firstOr(ids []int64) int64 {
 
 // RackHeat is the heat (W) of every rack on basis b: what its devices draw, on the chain or not.
 func (s *Site) RackHeat(b Basis) map[int64]float64 { return s.heatByRack(b.computeBasis()) }
+
+// AllocatedFraction is the share of maximum draw taken as allocated at this site.
+func (s *Site) AllocatedFraction() float64 {
+	if s == nil || s.Model.AllocatedFraction <= 0 {
+		return DefaultAllocatedFraction
+	}
+	return s.Model.AllocatedFraction
+}
