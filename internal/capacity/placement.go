@@ -67,7 +67,6 @@ type rackFit struct {
 	rack      *Rack
 	positions []float64
 	fits      int // how many devices it can take
-	reasons   []string
 	rejects   []string
 	power     *float64
 	cooling   *float64
