@@ -6,6 +6,7 @@ package capacity
 import (
 	"context"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
@@ -27,9 +28,55 @@ type Site struct {
 	Racks []Rack
 }
 
-// Source reads a site's racks; the store implements it.
+// Source reads a site's racks and free outlets, and says when the inventory changed; the store
+// implements it.
 type Source interface {
 	CapacitySite(ctx context.Context, siteID int64) (Site, error)
+	FreeOutletsByRack(ctx context.Context, siteID int64) (Outlets, error)
+	ModelVersion(ctx context.Context) (int64, error)
+}
+
+// Service keeps each site's racks and outlets read until the inventory changes: a roll-up or a
+// placement over 10,000 racks then reads nothing.
+type Service struct {
+	src   Source
+	mu    sync.Mutex
+	sites map[int64]*cached
+}
+
+type cached struct {
+	version int64
+	site    Site
+	outlets Outlets
+}
+
+// NewService returns a Service reading from src.
+func NewService(src Source) *Service { return &Service{src: src, sites: map[int64]*cached{}} }
+
+// Site returns site id's racks and free outlets.
+func (s *Service) Site(ctx context.Context, id int64) (Site, Outlets, error) {
+	v, err := s.src.ModelVersion(ctx)
+	if err != nil {
+		return Site{}, nil, err
+	}
+	s.mu.Lock()
+	c, ok := s.sites[id]
+	s.mu.Unlock()
+	if ok && c.version == v {
+		return c.site, c.outlets, nil
+	}
+	site, err := s.src.CapacitySite(ctx, id)
+	if err != nil {
+		return Site{}, nil, err
+	}
+	outlets, err := s.src.FreeOutletsByRack(ctx, id)
+	if err != nil {
+		return Site{}, nil, err
+	}
+	s.mu.Lock()
+	s.sites[id] = &cached{version: v, site: site, outlets: outlets}
+	s.mu.Unlock()
+	return site, outlets, nil
 }
 
 // Space is rack units, per face where faces differ.

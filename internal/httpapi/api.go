@@ -15,6 +15,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/plenum-dcim/plenum/internal/capacity"
 	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/power"
 	"github.com/plenum-dcim/plenum/internal/store"
@@ -70,8 +71,9 @@ func build(cfg Config) (huma.API, http.Handler) {
 		svc = power.NewService(s, nil)
 	}
 	registerPower(api, s, svc)
-	registerCapacity(api, s, svc)
-	registerPlacement(api, s, svc)
+	caps := capacity.NewService(s)
+	registerCapacity(api, s, svc, caps)
+	registerPlacement(api, s, svc, caps)
 	registerChanges(api, s)
 	registerStatus(api, s, cfg.Version)
 	logger := cfg.Logger

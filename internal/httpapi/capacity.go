@@ -32,7 +32,7 @@ type capacityOutput struct {
 	}
 }
 
-func registerCapacity(api huma.API, s *store.Store, svc *power.Service) {
+func registerCapacity(api huma.API, s *store.Store, svc *power.Service, caps *capacity.Service) {
 	huma.Register(api, huma.Operation{
 		OperationID: "capacity", Method: http.MethodGet, Path: Prefix + "/capacity", Tags: []string{"capacity"},
 		Summary: "Space, power after failover, cooling and weight left in a site, room, row or rack",
@@ -76,7 +76,7 @@ func registerCapacity(api huma.API, s *store.Store, svc *power.Service) {
 		if named != 1 {
 			return nil, problem(dcim.Invalid("site", "name exactly one of site, room, row and rack"))
 		}
-		site, err := s.CapacitySite(ctx, siteID)
+		site, _, err := caps.Site(ctx, siteID)
 		if err != nil {
 			return nil, problem(err)
 		}
@@ -140,7 +140,7 @@ type placementOutput struct {
 	}
 }
 
-func registerPlacement(api huma.API, s *store.Store, svc *power.Service) {
+func registerPlacement(api huma.API, s *store.Store, svc *power.Service, caps *capacity.Service) {
 	huma.Register(api, huma.Operation{
 		OperationID: "placement", Method: http.MethodPost, Path: Prefix + "/placement", Tags: []string{"capacity"},
 		Summary: "Where new equipment fits: ranked racks and positions, with the headroom left and why",
@@ -202,15 +202,11 @@ func registerPlacement(api huma.API, s *store.Store, svc *power.Service) {
 		if _, err := s.Sites().Get(ctx, siteID); err != nil {
 			return nil, problem(asInvalid(err, "site"))
 		}
-		site, err := s.CapacitySite(ctx, siteID)
+		site, outlets, err := caps.Site(ctx, siteID)
 		if err != nil {
 			return nil, problem(err)
 		}
 		ps, err := svc.Site(ctx, siteID)
-		if err != nil {
-			return nil, problem(err)
-		}
-		outlets, err := s.FreeOutletsByRack(ctx, siteID)
 		if err != nil {
 			return nil, problem(err)
 		}

@@ -85,6 +85,23 @@ type RackPower struct {
 
 // Racks returns the power of every rack of the site with devices in it.
 func (s *Site) Racks(b Basis) map[int64]RackPower {
+	s.mu.Lock()
+	if r, ok := s.racks[b]; ok {
+		s.mu.Unlock()
+		return r
+	}
+	s.mu.Unlock()
+	r := s.rackPower(b)
+	s.mu.Lock()
+	if s.racks == nil {
+		s.racks = map[Basis]map[int64]RackPower{}
+	}
+	s.racks[b] = r
+	s.mu.Unlock()
+	return r
+}
+
+func (s *Site) rackPower(b Basis) map[int64]RackPower {
 	headroom := s.Headroom(b)
 	heatA := s.heatByRack(Allocated)
 	heatN := s.heatByRack(Nameplate)

@@ -100,6 +100,7 @@ type Site struct {
 	base     map[Basis]*Result
 	heat     map[Basis]map[int64]float64 // rack → W
 	headroom map[Basis]map[int64]float64 // node → spare kW after failover
+	racks    map[Basis]map[int64]RackPower
 }
 
 // BuildSite turns a stored model into a chain. Only the ports plugged into a node count as the
