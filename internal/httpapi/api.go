@@ -71,6 +71,7 @@ func build(cfg Config) (huma.API, http.Handler) {
 		svc = power.NewService(s, nil)
 	}
 	registerPower(api, s, svc)
+	registerLoads(api, s, svc)
 	caps := capacity.NewService(s)
 	registerCapacity(api, s, svc, caps)
 	registerPlacement(api, s, svc, caps)

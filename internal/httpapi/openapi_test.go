@@ -225,7 +225,7 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 		}
 	}
 	want := []string{"capacity", "changes", "cooling-units", "cooling-zones", "device-types", "devices", "manufacturers", "power-edges",
-		"power-nodes", "power-outlets", "power-ports", "rack-reservations", "racks", "placement", "rooms", "rows", "sensor-points", "sites",
+		"power-loads", "power-nodes", "power-outlets", "power-ports", "rack-reservations", "racks", "placement", "rooms", "rows", "sensor-points", "sites",
 		"status", "tags", "tenants", "whatif"}
 	for _, w := range want {
 		if !resources[w] {

@@ -114,3 +114,39 @@ func registerPower(api huma.API, s *store.Store, svc *power.Service) {
 		return out, nil
 	})
 }
+
+type loadsInput struct {
+	Site  int64  `query:"site" required:"true" minimum:"1"`
+	Kind  string `query:"kind" enum:",utility,generator,transformer,switchgear,ats,sts,ups,pdu,rpp,panel,circuit,rack-pdu"`
+	Basis string `query:"basis" enum:"allocated,nameplate,measured" default:"allocated"`
+}
+
+type loadsOutput struct {
+	Body struct {
+		SiteID int64            `json:"site_id"`
+		Basis  power.Basis      `json:"load_basis"`
+		Nodes  []power.NodeLoad `json:"nodes"`
+	}
+}
+
+func registerLoads(api huma.API, s *store.Store, svc *power.Service) {
+	huma.Register(api, huma.Operation{
+		OperationID: "power-loads", Method: http.MethodGet, Path: Prefix + "/power-loads", Tags: []string{"power"},
+		Summary: "The load of every power node of a site: kW, kVA, amperes per line, against its derated ratings, and its headroom after failover",
+	}, func(ctx context.Context, in *loadsInput) (*loadsOutput, error) {
+		if _, err := s.Sites().Get(ctx, in.Site); err != nil {
+			return nil, problem(asInvalid(err, "site"))
+		}
+		site, err := svc.Site(ctx, in.Site)
+		if err != nil {
+			return nil, problem(err)
+		}
+		out := &loadsOutput{}
+		out.Body.SiteID, out.Body.Basis = in.Site, power.Basis(in.Basis)
+		out.Body.Nodes = site.Loads(power.Basis(in.Basis), in.Kind)
+		if out.Body.Nodes == nil {
+			out.Body.Nodes = []power.NodeLoad{}
+		}
+		return out, nil
+	})
+}

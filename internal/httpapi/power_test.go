@@ -336,6 +336,25 @@ func TestCapacityAPI(t *testing.T) {
 		if err := json.Unmarshal(r.body, &got); err != nil || len(got.PerRack) != 1 {
 			t.Errorf("per rack: %v %d", err, len(got.PerRack))
 		}
+		// Loads per node: the A circuit carries half of each dual-corded device and all of the box.
+		var loads struct {
+			Nodes []struct {
+				Node       objRef    `json:"node"`
+				KW         float64   `json:"kw"`
+				Amps       []float64 `json:"amps"`
+				HeadroomKW *float64  `json:"failover_headroom_kw"`
+			} `json:"nodes"`
+		}
+		r = e.do(t, http.MethodGet, fmt.Sprintf("%s/power-loads?site=%d&kind=circuit", Prefix, f.site), nil)
+		if err := json.Unmarshal(r.body, &loads); err != nil || len(loads.Nodes) != 2 {
+			t.Fatalf("power-loads: %s", r)
+		}
+		cirA := loads.Nodes[0]
+		vLN := 400 / math.Sqrt(3)
+		if cirA.Node.Name != "CIR-A1" || math.Abs(cirA.KW-2.5) > 1e-9 || len(cirA.Amps) != 3 || math.Abs(cirA.Amps[0]-1500/(vLN*0.95)) > 1e-9 ||
+			cirA.HeadroomKW == nil || math.Abs(*cirA.HeadroomKW-(12.8*vLN*0.95-3000)/1000) > 1e-9 {
+			t.Errorf("CIR-A1 load: %+v", cirA)
+		}
 		e.refuse(t, http.MethodGet, Prefix+"/capacity", nil, want{status: http.StatusBadRequest, field: "site"})
 		e.refuse(t, http.MethodGet, fmt.Sprintf("%s/capacity?site=%d&rack=%d", Prefix, f.site, idOf(t, rack)), nil, want{status: http.StatusBadRequest, field: "site"})
 		e.refuse(t, http.MethodGet, Prefix+"/capacity?room=999999", nil, want{status: http.StatusBadRequest, field: "room"})

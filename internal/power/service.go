@@ -3,6 +3,7 @@ package power
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 
@@ -416,4 +417,45 @@ func (s *Site) AllocatedFraction() float64 {
 		return DefaultAllocatedFraction
 	}
 	return s.Model.AllocatedFraction
+}
+
+// NodeLoad is one node's load and what it has left.
+type NodeLoad struct {
+	Node       dcim.ObjectRef `json:"node"`
+	Kind       Kind           `json:"kind"`
+	Side       string         `json:"side"`
+	Alive      bool           `json:"alive"`
+	KW         float64        `json:"kw"`
+	KVA        float64        `json:"kva"`
+	Amps       []float64      `json:"amps" doc:"per line (one for a single-phase node)"`
+	Limits     []Limit        `json:"limits"`
+	HeadroomKW *float64       `json:"failover_headroom_kw" doc:"the least spare real power with everything up, the A side down or the B side down"`
+}
+
+// Loads lists every node's load on basis b, sources first; kind filters when not empty.
+func (s *Site) Loads(b Basis, kind string) []NodeLoad {
+	base := s.Base(b)
+	head := s.Headroom(b)
+	var out []NodeLoad
+	for _, n := range s.Graph.Nodes() {
+		if kind != "" && string(n.Kind) != kind {
+			continue
+		}
+		ld := base.Load(n.ID)
+		nl := NodeLoad{Node: nodeRef(n), Kind: n.Kind, Side: n.Side, Alive: ld.Alive, KW: ld.Watts / 1000, KVA: ld.VA / 1000,
+			Limits: base.Limits(n)}
+		if nl.Limits == nil {
+			nl.Limits = []Limit{}
+		}
+		lines := 3
+		if n.Phases == 1 {
+			lines = 1
+		}
+		nl.Amps = ld.Amps[:lines]
+		if h := head[n.ID]; !math.IsInf(h, 1) {
+			nl.HeadroomKW = &h
+		}
+		out = append(out, nl)
+	}
+	return out
 }
