@@ -97,6 +97,8 @@ type Power struct {
 	// be added to the tightest rack. Null when no rack is fed by the chain.
 	HeadroomKW *float64 `json:"failover_headroom_kw"`
 	Unfed      int      `json:"unfed_racks"` // racks with devices but no feed the chain knows
+	// Feeds, for one rack: each feed line by line, now and with the other side down.
+	Feeds []power.FeedLoad `json:"feeds,omitempty"`
 }
 
 // Cooling is the heat of the scope's zones against their design capacity (redundancy held back).
@@ -280,6 +282,9 @@ func (c *sumContext) summarize(scope Scope, idx []int) Summary {
 	}
 	if !math.IsInf(headroom, 1) {
 		sum.Power.HeadroomKW = &headroom
+	}
+	if scope.Type == dcim.TypeRack && len(idx) == 1 {
+		sum.Power.Feeds = c.power[c.site.Racks[idx[0]].Rack.ID].Feeds
 	}
 	// The zones cooling any rack of the scope count whole: heat is shared within a zone.
 	for _, z := range c.zones {

@@ -332,7 +332,30 @@ func TestCapacityAPI(t *testing.T) {
 				t.Errorf("%s cooling: %v", q, c)
 			}
 		}
-		r := e.do(t, http.MethodGet, fmt.Sprintf("%s/capacity?site=%d&racks=true", Prefix, f.site), nil)
+		// Per phase, for the rack: each feed's lines now and with the other side down.
+		var feeds struct {
+			Power struct {
+				Feeds []struct {
+					Node  objRef `json:"node"`
+					Lines []struct {
+						Phase    string  `json:"phase"`
+						Amps     float64 `json:"amps"`
+						Failover float64 `json:"failover_amps"`
+					} `json:"lines"`
+				} `json:"feeds"`
+			} `json:"power"`
+		}
+		r := e.do(t, http.MethodGet, fmt.Sprintf("%s/capacity?rack=%d", Prefix, idOf(t, rack)), nil)
+		if err := json.Unmarshal(r.body, &feeds); err != nil || len(feeds.Power.Feeds) != 2 {
+			t.Fatalf("rack feeds: %s", r)
+		}
+		vln := 400 / math.Sqrt(3)
+		b1 := feeds.Power.Feeds[1]
+		if b1.Node.Name != "RPDU-B1" || b1.Lines[0].Phase != "L1" || math.Abs(b1.Lines[0].Amps-1500/(vln*0.95)) > 1e-9 ||
+			math.Abs(b1.Lines[0].Failover-3000/(vln*0.95)) > 1e-9 || math.Abs(b1.Lines[2].Failover) > 1e-9 {
+			t.Errorf("RPDU-B1 lines: %+v", b1)
+		}
+		r = e.do(t, http.MethodGet, fmt.Sprintf("%s/capacity?site=%d&racks=true", Prefix, f.site), nil)
 		if err := json.Unmarshal(r.body, &got); err != nil || len(got.PerRack) != 1 {
 			t.Errorf("per rack: %v %d", err, len(got.PerRack))
 		}

@@ -2,6 +2,9 @@ package power
 
 import (
 	"math"
+	"sort"
+
+	"github.com/plenum-dcim/plenum/internal/dcim"
 )
 
 // Headroom after failover. A redundant chain holds only if, per phase and at every node on the
@@ -42,16 +45,8 @@ func (s *Site) Headroom(b Basis) map[int64]float64 {
 	}
 	s.mu.Unlock()
 	base := s.Base(b)
-	states := []*Result{base}
-	for _, side := range []string{"A", "B"} {
-		down := s.down()
-		for i := range s.Graph.nodes {
-			if s.Graph.nodes[i].Side == side {
-				down[s.Graph.nodes[i].ID] = true
-			}
-		}
-		states = append(states, s.Graph.Compute(Scenario{Failed: down, Basis: b.computeBasis()}))
-	}
+	fail := s.sideDown(b)
+	states := []*Result{base, fail[0], fail[1]}
 	out := make(map[int64]float64, len(s.Graph.nodes))
 	for i := range s.Graph.nodes {
 		n := &s.Graph.nodes[i]
@@ -72,6 +67,49 @@ func (s *Site) Headroom(b Basis) map[int64]float64 {
 	return out
 }
 
+// sideDown is the chain with every A-side node down, and with every B-side node down.
+func (s *Site) sideDown(b Basis) [2]*Result {
+	s.mu.Lock()
+	if r, ok := s.sides[b]; ok {
+		s.mu.Unlock()
+		return r
+	}
+	s.mu.Unlock()
+	var out [2]*Result
+	for k, side := range []string{"A", "B"} {
+		down := s.down()
+		for i := range s.Graph.nodes {
+			if s.Graph.nodes[i].Side == side {
+				down[s.Graph.nodes[i].ID] = true
+			}
+		}
+		out[k] = s.Graph.Compute(Scenario{Failed: down, Basis: b.computeBasis()})
+	}
+	s.mu.Lock()
+	if s.sides == nil {
+		s.sides = map[Basis][2]*Result{}
+	}
+	s.sides[b] = out
+	s.mu.Unlock()
+	return out
+}
+
+// FeedLoad is one feed of a rack, line by line: the current now and with the other side down,
+// against the derated rating.
+type FeedLoad struct {
+	Node  dcim.ObjectRef `json:"node"`
+	Side  string         `json:"side"`
+	Lines []LineLoad     `json:"lines"`
+}
+
+// LineLoad is one line of a feed.
+type LineLoad struct {
+	Phase    string   `json:"phase"`
+	Amps     float64  `json:"amps"`
+	Failover float64  `json:"failover_amps"` // with the other side down
+	Limit    *float64 `json:"limit_amps"`    // derated rating, where rated in amperes
+}
+
 // RackPower is what a rack draws and how much more its feeds can take.
 type RackPower struct {
 	NameplateKW float64 `json:"nameplate_kw"`
@@ -79,8 +117,8 @@ type RackPower struct {
 	// HeadroomKW is the least spare capacity after failover over every node feeding the rack, from its
 	// rack PDUs up to the sources: what one more load in the rack may draw. Null when the rack has no
 	// feed the chain knows.
-	HeadroomKW *float64 `json:"failover_headroom_kw"`
-	Feeds      int      `json:"feeds"` // nodes plugged into directly (rack PDUs, circuits)
+	HeadroomKW *float64   `json:"failover_headroom_kw"`
+	Feeds      []FeedLoad `json:"feeds"` // the nodes plugged into directly (rack PDUs, circuits), per line
 }
 
 // Racks returns the power of every rack of the site with devices in it.
@@ -153,7 +191,34 @@ func (s *Site) rackPower(b Basis) map[int64]RackPower {
 			spare = math.Min(spare, headroom[s.Graph.nodes[n].ID])
 		}
 		rp := out[rack]
-		rp.Feeds = len(fs)
+		base, fail := s.Base(b), s.sideDown(b)
+		for n := range fs {
+			node := &s.Graph.nodes[n]
+			fl := FeedLoad{Node: nodeRef(node), Side: node.Side}
+			other := fail[0] // A down: what B carries
+			if node.Side == "A" {
+				other = fail[1]
+			}
+			lines := 3
+			if node.Phases == 1 {
+				lines = 1
+			}
+			for k := 0; k < lines; k++ {
+				ll := LineLoad{Phase: lineNames[k], Amps: base.loads[n].Amps[k], Failover: other.loads[n].Amps[k]}
+				if node.Phases == 1 {
+					ll.Phase = node.Lines.String()
+				}
+				if node.Side == "" {
+					ll.Failover = math.Max(fail[0].loads[n].Amps[k], fail[1].loads[n].Amps[k])
+				}
+				if node.RatedAmps > 0 {
+					ll.Limit = ptrF(node.Derating * node.RatedAmps)
+				}
+				fl.Lines = append(fl.Lines, ll)
+			}
+			rp.Feeds = append(rp.Feeds, fl)
+		}
+		sort.Slice(rp.Feeds, func(i, j int) bool { return rp.Feeds[i].Node.Name < rp.Feeds[j].Node.Name })
 		if !math.IsInf(spare, 1) {
 			rp.HeadroomKW = &spare
 		}
@@ -161,3 +226,5 @@ func (s *Site) rackPower(b Basis) map[int64]RackPower {
 	}
 	return out
 }
+
+func ptrF(v float64) *float64 { return &v }

@@ -102,6 +102,7 @@ type Site struct {
 	heat     map[Basis]map[int64]float64 // rack → W
 	headroom map[Basis]map[int64]float64 // node → spare kW after failover
 	racks    map[Basis]map[int64]RackPower
+	sides    map[Basis][2]*Result // A side down, B side down
 }
 
 // BuildSite turns a stored model into a chain. Only the ports plugged into a node count as the
