@@ -961,7 +961,15 @@ func (e *apiEnv) collections(t testing.TB, k kit) []collCase {
 	res := e.create(t, "rack-reservations", obj{"rack_id": k.rack, "units": []int{40}, "description": "hold"})
 	dev := e.create(t, "devices", mounted("srv", k.server1U, k.rack, 1, "front"))
 	tag := e.create(t, "tags", obj{"name": "gold"})
+	node := e.create(t, "power-nodes", obj{"site_id": k.site, "name": "UPS-1", "kind": "ups", "voltage": 400})
+	zone := e.create(t, "cooling-zones", obj{"room_id": k.room, "name": "Zone 1"})
+	unit := e.create(t, "cooling-units", obj{"room_id": k.room, "name": "CRAH-1", "kind": "crah", "capacity_kw": 100})
+	point := e.create(t, "sensor-points", obj{"room_id": k.room, "name": "Room 1", "kind": "room"})
 	return []collCase{
+		{"power-nodes", obj{"site_id": k.site, "name": "New node", "kind": "circuit", "voltage": 400}, "name", node},
+		{"cooling-zones", obj{"room_id": k.room, "name": "New zone"}, "name", zone},
+		{"cooling-units", obj{"room_id": k.room, "name": "New unit", "kind": "in-row", "capacity_kw": 30}, "name", unit},
+		{"sensor-points", obj{"room_id": k.room, "name": "New point", "kind": "room"}, "name", point},
 		{"sites", obj{"name": "New site"}, "name", k.site},
 		{"rooms", obj{"site_id": k.site, "name": "New room"}, "name", k.room},
 		{"rows", obj{"room_id": k.room, "name": "New row"}, "name", row},
