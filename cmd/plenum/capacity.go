@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -32,18 +31,10 @@ func capacityCommand() *cli.Command {
 				return err
 			}
 			defer st.Close()
-			q := dcim.ListQuery{Limit: 2, Filters: map[string][]string{"name": {arg}}}
-			if _, err := strconv.ParseInt(arg, 10, 64); err == nil {
-				q.Filters = map[string][]string{"id": {arg}}
-			}
-			sites, err := st.Sites().List(ctx, q)
+			site, err := findSite(ctx, st, arg)
 			if err != nil {
-				return err
+				return fmt.Errorf("capacity: %w", err)
 			}
-			if len(sites.Results) != 1 {
-				return fmt.Errorf("capacity: no site %q", arg)
-			}
-			site := sites.Results[0]
 			data, err := st.CapacitySite(ctx, site.ID)
 			if err != nil {
 				return err

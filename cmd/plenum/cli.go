@@ -43,6 +43,7 @@ func newApp() *cli.Command {
 			importCommand(),
 			demoCommand(),
 			capacityCommand(),
+			whatIfCommand(),
 			{
 				Name:  "version",
 				Usage: "print the version",

@@ -204,12 +204,19 @@ func TestCommands(t *testing.T) {
 	if out := plenum(t, "capacity", "--data", data, "Cyberjaya DC1"); !strings.Contains(out, "Data Hall 1") || !strings.Contains(out, "HEADROOM kW") {
 		t.Errorf("capacity: %q", out)
 	}
+	if out := plenum(t, "whatif", "--data", data, "--site", "Cyberjaya DC1", "UPS-A"); !strings.Contains(out, "lost power: 49 ") ||
+		!strings.Contains(out, "RPDU-A01-B") {
+		t.Errorf("whatif: %q", out)
+	}
+	if out := plenum(t, "whatif", "--data", data, "--site", "Cyberjaya DC1", "--n-1", "--top", "3"); !strings.Contains(out, "nodes darken devices") {
+		t.Errorf("whatif --n-1: %q", out)
+	}
 	app := newApp()
 	app.Writer, app.ErrWriter = io.Discard, io.Discard
 	if err := app.Run(context.Background(), []string{"plenum", "demo", "seed", "--data", data}); err == nil || !strings.Contains(err.Error(), "already holds a site") {
 		t.Errorf("second demo seed: %v", err)
 	}
-	for _, cmd := range [][]string{{"serve"}, {"migrate"}, {"token"}, {"token", "create"}, {"import", "device-types"}, {"demo"}, {"demo", "generate"}, {"capacity"}, {"version"}} {
+	for _, cmd := range [][]string{{"serve"}, {"migrate"}, {"token"}, {"token", "create"}, {"import", "device-types"}, {"demo"}, {"demo", "generate"}, {"capacity"}, {"whatif"}, {"version"}} {
 		if out := plenum(t, append(cmd, "--help")...); !strings.Contains(out, "USAGE") && !strings.Contains(out, "Usage") {
 			t.Errorf("%v --help: %q", cmd, out)
 		}

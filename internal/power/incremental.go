@@ -102,6 +102,9 @@ func (g *Graph) singleFailure(x int, base *Result) (Impact, map[int]*change, map
 			}
 		}
 	}
+	byID := func(a, b dcim.ObjectRef) int { return int(a.ID - b.ID) }
+	slices.SortFunc(imp.LostPower, byID)
+	slices.SortFunc(imp.LostRedundancy, byID)
 	// 3. The nodes whose load may change: those with a port change, the live parents of dead nodes,
 	// live nodes with a dead input (they may switch to a standby), and all above them.
 	seeds := make([]int, 0, len(own)+4)
