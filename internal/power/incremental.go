@@ -1,6 +1,7 @@
 package power
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
@@ -102,7 +103,7 @@ func (g *Graph) singleFailure(x int, base *Result) (Impact, map[int]*change, map
 			}
 		}
 	}
-	byID := func(a, b dcim.ObjectRef) int { return int(a.ID - b.ID) }
+	byID := func(a, b dcim.ObjectRef) int { return cmp.Compare(a.ID, b.ID) }
 	slices.SortFunc(imp.LostPower, byID)
 	slices.SortFunc(imp.LostRedundancy, byID)
 	// 3. The nodes whose load may change: those with a port change, the live parents of dead nodes,
