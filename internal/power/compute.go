@@ -151,20 +151,7 @@ func (g *Graph) contribution(c, p int, cur Currents, f float64) Currents {
 
 // activeInputs are the live inputs of node n with the lowest priority.
 func (g *Graph) activeInputs(n int, loads []Load) []int {
-	best := math.MaxInt
-	var out []int
-	for _, in := range g.inputs[n] {
-		if !loads[in.from].Alive {
-			continue
-		}
-		switch {
-		case in.priority < best:
-			best, out = in.priority, append(out[:0], in.from)
-		case in.priority == best:
-			out = append(out, in.from)
-		}
-	}
-	return out
+	return g.activeInputsWhere(n, func(i int) bool { return loads[i].Alive })
 }
 
 // draw is the device's load on basis b.

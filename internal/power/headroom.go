@@ -38,12 +38,10 @@ func spareKW(n *Node, ld Load) float64 {
 
 // Headroom is the spare capacity of the site's nodes after failover, by node id, kW.
 func (s *Site) Headroom(b Basis) map[int64]float64 {
-	s.mu.Lock()
-	if h, ok := s.headroom[b]; ok {
-		s.mu.Unlock()
-		return h
-	}
-	s.mu.Unlock()
+	return memo(&s.mu, &s.headroom, b, func() map[int64]float64 { return s.headroomOf(b) })
+}
+
+func (s *Site) headroomOf(b Basis) map[int64]float64 {
 	base := s.Base(b)
 	fail := s.sideDown(b)
 	states := []*Result{base, fail[0], fail[1]}
@@ -58,40 +56,24 @@ func (s *Site) Headroom(b Basis) map[int64]float64 {
 		}
 		out[n.ID] = spare
 	}
-	s.mu.Lock()
-	if s.headroom == nil {
-		s.headroom = map[Basis]map[int64]float64{}
-	}
-	s.headroom[b] = out
-	s.mu.Unlock()
 	return out
 }
 
 // sideDown is the chain with every A-side node down, and with every B-side node down.
 func (s *Site) sideDown(b Basis) [2]*Result {
-	s.mu.Lock()
-	if r, ok := s.sides[b]; ok {
-		s.mu.Unlock()
-		return r
-	}
-	s.mu.Unlock()
-	var out [2]*Result
-	for k, side := range []string{"A", "B"} {
-		down := s.down()
-		for i := range s.Graph.nodes {
-			if s.Graph.nodes[i].Side == side {
-				down[s.Graph.nodes[i].ID] = true
+	return memo(&s.mu, &s.sides, b, func() [2]*Result {
+		var out [2]*Result
+		for k, side := range []string{"A", "B"} {
+			down := s.down()
+			for i := range s.Graph.nodes {
+				if s.Graph.nodes[i].Side == side {
+					down[s.Graph.nodes[i].ID] = true
+				}
 			}
+			out[k] = s.Graph.Compute(Scenario{Failed: down, Basis: b.computeBasis()})
 		}
-		out[k] = s.Graph.Compute(Scenario{Failed: down, Basis: b.computeBasis()})
-	}
-	s.mu.Lock()
-	if s.sides == nil {
-		s.sides = map[Basis][2]*Result{}
-	}
-	s.sides[b] = out
-	s.mu.Unlock()
-	return out
+		return out
+	})
 }
 
 // FeedLoad is one feed of a rack, line by line: the current now and with the other side down,
@@ -123,20 +105,7 @@ type RackPower struct {
 
 // Racks returns the power of every rack of the site with devices in it.
 func (s *Site) Racks(b Basis) map[int64]RackPower {
-	s.mu.Lock()
-	if r, ok := s.racks[b]; ok {
-		s.mu.Unlock()
-		return r
-	}
-	s.mu.Unlock()
-	r := s.rackPower(b)
-	s.mu.Lock()
-	if s.racks == nil {
-		s.racks = map[Basis]map[int64]RackPower{}
-	}
-	s.racks[b] = r
-	s.mu.Unlock()
-	return r
+	return memo(&s.mu, &s.racks, b, func() map[int64]RackPower { return s.rackPower(b) })
 }
 
 func (s *Site) rackPower(b Basis) map[int64]RackPower {

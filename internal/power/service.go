@@ -153,7 +153,7 @@ func BuildSite(m Model, measured map[int64]Measurement) (*Site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("site %d: %w", m.SiteID, err)
 	}
-	return &Site{ID: m.SiteID, Version: m.Version, Graph: g, Model: m, measured: measured, base: map[Basis]*Result{}}, nil
+	return &Site{ID: m.SiteID, Version: m.Version, Graph: g, Model: m, measured: measured}, nil
 }
 
 // down is the set of nodes not carrying load whatever fails: those not active.
@@ -169,14 +169,26 @@ func (s *Site) down() map[int64]bool {
 
 // Base is the chain with nothing failed (but the nodes not active), computed once per basis.
 func (s *Site) Base(b Basis) *Result {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if r, ok := s.base[b]; ok {
-		return r
+	return memo(&s.mu, &s.base, b, func() *Result { return s.Graph.Compute(Scenario{Failed: s.down(), Basis: b.computeBasis()}) })
+}
+
+// memo returns (*m)[b], computing it with build the first time. The lock is not held while building,
+// so a computation may use other memoized values; two callers racing may both build, harmlessly.
+func memo[V any](mu *sync.Mutex, m *map[Basis]V, b Basis, build func() V) V {
+	mu.Lock()
+	if v, ok := (*m)[b]; ok {
+		mu.Unlock()
+		return v
 	}
-	r := s.Graph.Compute(Scenario{Failed: s.down(), Basis: b.computeBasis()})
-	s.base[b] = r
-	return r
+	mu.Unlock()
+	v := build()
+	mu.Lock()
+	defer mu.Unlock()
+	if *m == nil {
+		*m = map[Basis]V{}
+	}
+	(*m)[b] = v
+	return v
 }
 
 // computeBasis is the device figure a basis reads: measured readings were put in place of the
@@ -357,17 +369,7 @@ func (s *Site) coolingShort(alive func(int64) bool, failedUnits []int64, b Basis
 // heatByRack is the heat (W) of every rack: all its devices' draw, on the chain or not — what a
 // device draws it gives off as heat.
 func (s *Site) heatByRack(b Basis) map[int64]float64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if h, ok := s.heat[b]; ok {
-		return h
-	}
-	h := s.rackHeat(b)
-	if s.heat == nil {
-		s.heat = map[Basis]map[int64]float64{}
-	}
-	s.heat[b] = h
-	return h
+	return memo(&s.mu, &s.heat, b, func() map[int64]float64 { return s.rackHeat(b) })
 }
 
 func (s *Site) rackHeat(b Basis) map[int64]float64 {
