@@ -34,7 +34,12 @@ type Source interface {
 	CapacitySite(ctx context.Context, siteID int64) (Site, error)
 	FreeOutletsByRack(ctx context.Context, siteID int64) (Outlets, error)
 	ModelVersion(ctx context.Context) (int64, error)
+	ChangedSince(ctx context.Context, version int64, objectTypes []string) (bool, error)
 }
+
+// siteTypes are the object types capacity reads: a change to any other leaves what it read as it is.
+var siteTypes = []string{dcim.TypeSite, dcim.TypeRoom, dcim.TypeRow, dcim.TypeRack, dcim.TypeRackReservation,
+	dcim.TypeDeviceType, dcim.TypeDevice, dcim.TypePowerPort, dcim.TypePowerNode}
 
 // Service keeps each site's racks and outlets read until the inventory changes: a roll-up or a
 // placement over 10,000 racks then reads nothing.
@@ -61,9 +66,25 @@ func (s *Service) Site(ctx context.Context, id int64) (Site, Outlets, error) {
 	}
 	s.mu.Lock()
 	c, ok := s.sites[id]
+	var built int64
+	if ok {
+		built = c.version
+	}
 	s.mu.Unlock()
-	if ok && c.version == v {
+	if ok && built == v {
 		return c.site, c.outlets, nil
+	}
+	if ok {
+		changed, err := s.src.ChangedSince(ctx, built, siteTypes)
+		if err != nil {
+			return Site{}, nil, err
+		}
+		if !changed {
+			s.mu.Lock()
+			s.sites[id] = &cached{version: v, site: c.site, outlets: c.outlets}
+			s.mu.Unlock()
+			return c.site, c.outlets, nil
+		}
 	}
 	site, err := s.src.CapacitySite(ctx, id)
 	if err != nil {

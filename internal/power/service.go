@@ -45,7 +45,14 @@ type ModelPort struct {
 type Source interface {
 	PowerModel(ctx context.Context, siteID int64) (Model, error)
 	ModelVersion(ctx context.Context) (int64, error)
+	// ChangedSince reports whether objects of the given types changed after version.
+	ChangedSince(ctx context.Context, version int64, objectTypes []string) (bool, error)
 }
+
+// modelTypes are the object types a site's chain is built from: a change to any other (a tenant, a
+// tag, a reservation) leaves the built chain as it is.
+var modelTypes = []string{dcim.TypeSite, dcim.TypeRoom, dcim.TypeRack, dcim.TypeDevice, dcim.TypePowerPort,
+	dcim.TypePowerNode, dcim.TypePowerEdge, dcim.TypeCoolingZone, dcim.TypeCoolingUnit}
 
 // Measurement is a device's measured draw: recent peak and 95th percentile, watts.
 type Measurement struct{ PeakW, P95W float64 }
@@ -214,10 +221,11 @@ func (s *Site) Measured() int {
 // Service answers power questions about sites, keeping each site's built chain until the inventory
 // changes.
 type Service struct {
-	src   Source
-	loads LoadSource
-	mu    sync.Mutex
-	sites map[int64]*Site
+	src      Source
+	loads    LoadSource
+	mu       sync.Mutex
+	sites    map[int64]*Site
+	versions map[int64]int64 // the inventory version each site's chain is known to be current at
 }
 
 // NewService returns a Service reading the model from src and measurements from loads.
@@ -225,7 +233,7 @@ func NewService(src Source, loads LoadSource) *Service {
 	if loads == nil {
 		loads = NoMeasurements{}
 	}
-	return &Service{src: src, loads: loads, sites: map[int64]*Site{}}
+	return &Service{src: src, loads: loads, sites: map[int64]*Site{}, versions: map[int64]int64{}}
 }
 
 // Site returns the built chain of site id, rebuilt when the inventory has changed since.
@@ -236,9 +244,25 @@ func (s *Service) Site(ctx context.Context, id int64) (*Site, error) {
 	}
 	s.mu.Lock()
 	cached, ok := s.sites[id]
+	var built int64
+	if ok {
+		built = s.versions[id]
+	}
 	s.mu.Unlock()
-	if ok && cached.Version == v {
+	if ok && built == v {
 		return cached, nil
+	}
+	if ok {
+		changed, err := s.src.ChangedSince(ctx, built, modelTypes)
+		if err != nil {
+			return nil, err
+		}
+		if !changed {
+			s.mu.Lock()
+			s.versions[id] = v
+			s.mu.Unlock()
+			return cached, nil
+		}
 	}
 	m, err := s.src.PowerModel(ctx, id)
 	if err != nil {
@@ -254,6 +278,7 @@ func (s *Service) Site(ctx context.Context, id int64) (*Site, error) {
 	}
 	s.mu.Lock()
 	s.sites[id] = site
+	s.versions[id] = site.Version
 	s.mu.Unlock()
 	return site, nil
 }

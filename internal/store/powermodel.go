@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
@@ -19,6 +20,28 @@ func (s *Store) ModelVersion(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("model version: %w", err)
 	}
 	return v, nil
+}
+
+// ChangedSince reports whether an object of one of the given types was written after version.
+func (s *Store) ChangedSince(ctx context.Context, version int64, objectTypes []string) (bool, error) {
+	args := []any{version}
+	ph := ""
+	for i, t := range objectTypes {
+		if i > 0 {
+			ph += ", "
+		}
+		args = append(args, t)
+		ph += fmt.Sprintf("$%d", len(args))
+	}
+	var one int
+	err := s.db.QueryRowContext(ctx, "SELECT 1 FROM changes WHERE id > $1 AND object_type IN ("+ph+") LIMIT 1", args...).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("changes since %d: %w", version, err)
+	}
+	return true, nil
 }
 
 // PowerModel reads one site's power chain, the devices with their power supplies and where each is
