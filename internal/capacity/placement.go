@@ -41,6 +41,10 @@ type Candidate struct {
 	Face     string         `json:"face"`
 	Headroom Headroom       `json:"headroom"`
 	Reasons  []string       `json:"reasons"`
+	// Outlets to plug the device's power supplies into, in the order of its type's power ports
+	// (POST /devices takes them as power_feeds): the A and B sides in turn for A+B, on the leg
+	// carrying least after failover.
+	Outlets []FreeOutlet `json:"outlets"`
 }
 
 // Rejection is a rack that cannot take the device, and why.
@@ -58,8 +62,17 @@ type Plan struct {
 	DrawKW     float64     `json:"draw_kw"` // one device, on the basis
 }
 
-// Outlets is the free outlets of the racks' PDUs, by rack and side ("A", "B", "").
-type Outlets map[int64]map[string]int
+// Outlets is the free outlets of the racks' PDUs, by rack and side ("A", "B", "" where the PDU is
+// not in the chain).
+type Outlets map[int64]map[string][]FreeOutlet
+
+// FreeOutlet is an outlet nothing is plugged into.
+type FreeOutlet struct {
+	ID   int64  `json:"outlet_id"`
+	Name string `json:"name"`
+	Leg  string `json:"feed_leg"`
+	Side string `json:"side"`
+}
 
 // rackFit is one rack's evaluation.
 type rackFit struct {
@@ -71,7 +84,7 @@ type rackFit struct {
 	power     *float64
 	cooling   *float64
 	weight    *float64
-	outlets   map[string]int
+	outlets   map[string][]FreeOutlet
 	own       bool // the tenant's own rack
 	zone      int  // index into the context's zones, -1 for none
 }
@@ -137,7 +150,7 @@ func Place(site Site, ps *power.Site, req Request, outlets Outlets, basis power.
 		rp := c.power[rk.ID]
 		sides := 0
 		for _, s := range []string{"A", "B"} {
-			if f.outlets[s] > 0 {
+			if len(f.outlets[s]) > 0 {
 				sides++
 			}
 		}
@@ -146,17 +159,24 @@ func Place(site Site, ps *power.Site, req Request, outlets Outlets, basis power.
 			need = 2
 		}
 		switch {
+		case len(dt.PowerPorts) == 0:
+			// Draws nothing: a patch panel, a blanking shelf.
+		case need == 2 && len(dt.PowerPorts) < 2:
+			f.rejects = append(f.rejects, "the device has one power supply: it cannot be fed from both A and B")
 		case rp.HeadroomKW == nil && len(f.outlets) == 0:
 			f.rejects = append(f.rejects, "no power feed the chain knows")
 		case need == 2 && sides < 2:
 			f.rejects = append(f.rejects, "no free outlet on both an A and a B feed")
-		case need == 1 && f.outlets["A"]+f.outlets["B"]+f.outlets[""] == 0:
+		case need == 1 && freeCount(f.outlets) == 0:
 			f.rejects = append(f.rejects, "no free outlet")
 		}
-		if need == 2 {
-			n = min(n, f.outlets["A"], f.outlets["B"])
-		} else {
-			n = min(n, f.outlets["A"]+f.outlets["B"]+f.outlets[""])
+		ports := max(len(dt.PowerPorts), 1)
+		switch {
+		case len(dt.PowerPorts) == 0:
+		case need == 2:
+			n = min(n, len(f.outlets["A"])/((ports+1)/2), len(f.outlets["B"])/max(ports/2, 1))
+		default:
+			n = min(n, freeCount(f.outlets)/ports)
 		}
 		if rp.HeadroomKW != nil {
 			f.power = ptr(*rp.HeadroomKW)
@@ -243,7 +263,7 @@ func Place(site Site, ps *power.Site, req Request, outlets Outlets, basis power.
 		}
 		left -= take
 		plan.Placed += take
-		h := Headroom{FreeUnits: float64(len(f.positions)-take) * dt.UHeight, FreeOutlet: f.outlets["A"] + f.outlets["B"] + f.outlets[""] - take*len(dt.PowerPorts)}
+		h := Headroom{FreeUnits: float64(len(f.positions)-take) * dt.UHeight, FreeOutlet: freeCount(f.outlets) - take*len(dt.PowerPorts)}
 		if f.power != nil {
 			h.PowerKW = ptr(*f.power - float64(take)*draw/1000)
 		}
@@ -261,8 +281,10 @@ func Place(site Site, ps *power.Site, req Request, outlets Outlets, basis power.
 		if req.Redundancy == "A+B" {
 			reasons = append(reasons, "fed from both A and B")
 		}
+		plug := newPlugger(f.outlets, c.power[rk.ID].Feeds)
 		for k := 0; k < take; k++ {
-			cand := Candidate{Rack: dcim.ObjectRef{Type: dcim.TypeRack, ID: rk.ID, Name: rk.Name}, Face: face, Headroom: h, Reasons: reasons}
+			cand := Candidate{Rack: dcim.ObjectRef{Type: dcim.TypeRack, ID: rk.ID, Name: rk.Name}, Face: face, Headroom: h, Reasons: reasons,
+				Outlets: plug.take(len(dt.PowerPorts), req.Redundancy == "A+B", draw)}
 			if dt.UHeight > 0 {
 				cand.Position = f.positions[k]
 			} else {
@@ -357,3 +379,72 @@ func deref(p *float64) float64 {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func freeCount(o map[string][]FreeOutlet) int { return len(o["A"]) + len(o["B"]) + len(o[""]) }
+
+// plugger hands out a rack's free outlets to the devices placed in it, keeping the legs of each
+// feed balanced by the current they would carry after failover.
+type plugger struct {
+	free map[string][]FreeOutlet // by side, consumed as handed out
+	amps map[string]*[3]float64  // by side, per leg (A, B, C): failover current plus what was added
+}
+
+func newPlugger(free map[string][]FreeOutlet, feeds []power.FeedLoad) *plugger {
+	p := &plugger{free: map[string][]FreeOutlet{}, amps: map[string]*[3]float64{}}
+	for side, list := range free {
+		p.free[side] = slices.Clone(list)
+		p.amps[side] = &[3]float64{}
+	}
+	for _, f := range feeds {
+		a := p.amps[f.Side]
+		if a == nil {
+			continue
+		}
+		for k, l := range f.Lines {
+			if k < 3 {
+				a[k] = math.Max(a[k], l.Failover)
+			}
+		}
+	}
+	return p
+}
+
+// take returns outlets for one device with ports power supplies drawing w watts.
+func (p *plugger) take(ports int, ab bool, w float64) []FreeOutlet {
+	out := []FreeOutlet{}
+	for i := 0; i < ports; i++ {
+		side := ""
+		switch {
+		case ab && i%2 == 0:
+			side = "A"
+		case ab:
+			side = "B"
+		default:
+			for _, s := range []string{"A", "B", ""} {
+				if len(p.free[s]) > len(p.free[side]) {
+					side = s
+				}
+			}
+		}
+		list := p.free[side]
+		if len(list) == 0 {
+			break
+		}
+		best := 0
+		legAmps := func(o FreeOutlet) float64 {
+			k := map[string]int{"A": 0, "B": 1, "C": 2}[o.Leg]
+			return p.amps[side][k]
+		}
+		for j := range list {
+			if legAmps(list[j]) < legAmps(list[best]) {
+				best = j
+			}
+		}
+		o := list[best]
+		p.free[side] = slices.Delete(list, best, best+1)
+		// After failover one feed carries the whole device: about w / 230 V / 0.95 on its leg.
+		p.amps[side][map[string]int{"A": 0, "B": 1, "C": 2}[o.Leg]] += w / 230 / 0.95
+		out = append(out, o)
+	}
+	return out
+}

@@ -432,6 +432,11 @@ func TestPlacementAPI(t *testing.T) {
 					WeightKg *float64 `json:"weight_kg"`
 				} `json:"headroom"`
 				Reasons []string `json:"reasons"`
+				Outlets []struct {
+					ID   int64  `json:"outlet_id"`
+					Side string `json:"side"`
+					Leg  string `json:"feed_leg"`
+				} `json:"outlets"`
 			} `json:"candidates"`
 			Rejected []struct {
 				Rack    objRef   `json:"rack"`
@@ -488,6 +493,28 @@ func TestPlacementAPI(t *testing.T) {
 		wantKW := 0.8*32*400/math.Sqrt(3)*0.95/1000 - 1
 		if c2.Headroom.PowerKW == nil || math.Abs(*c2.Headroom.PowerKW-wantKW) > 1e-9 {
 			t.Errorf("R2 headroom after placing: %v, want %.4f", c2.Headroom.PowerKW, wantKW)
+		}
+		// Each candidate comes with outlets to plug into: one on A, one on B, none handed out twice,
+		// the legs turning as the servers fill them.
+		p = place(obj{"device_type": f.ids["type:server"], "count": 3, "tenant": t1, "redundancy": "A+B", "racks": []int64{r2}})
+		seen := map[int64]bool{}
+		var legs []string
+		for _, c := range p.Candidates {
+			if len(c.Outlets) != 2 || c.Outlets[0].Side != "A" || c.Outlets[1].Side != "B" || seen[c.Outlets[0].ID] || seen[c.Outlets[1].ID] {
+				t.Errorf("outlets for %s@%g: %+v", c.Rack.Name, c.Position, c.Outlets)
+			}
+			seen[c.Outlets[0].ID], seen[c.Outlets[1].ID] = true, true
+			legs = append(legs, c.Outlets[0].Leg)
+		}
+		if slices.Sort(legs); !slices.Equal(legs, []string{"A", "B", "C"}) {
+			t.Errorf("A-side legs of three servers: %v", legs)
+		}
+		// A single power supply cannot be fed from A and B.
+		single := e.create(t, "device-types", obj{"manufacturer_id": f.ids["maker"], "model": "Single", "u_height": 1,
+			"power_ports": []obj{{"name": "PSU1", "allocated_draw": 100}}})
+		p = place(obj{"device_type": single, "count": 1, "tenant": t1, "redundancy": "A+B", "racks": []int64{r2}})
+		if p.Placed != 0 || !strings.Contains(why(p, "R2"), "one power supply") {
+			t.Errorf("1 PSU, A+B: %+v", p)
 		}
 		// Units reserved for another tenant are avoided: in R5, T1 starts above T2's units 1–3, T2 at 1.
 		p = place(obj{"device_type": f.ids["type:server"], "count": 1, "tenant": t1, "redundancy": "A+B", "racks": []int64{r5}})

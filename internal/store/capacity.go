@@ -104,15 +104,15 @@ func (s *Store) CapacitySite(ctx context.Context, siteID int64) (capacity.Site, 
 	return out, nil
 }
 
-// FreeOutletsByRack counts the free outlets of the PDUs in each rack of a site, by the side of the
+// FreeOutletsByRack lists the free outlets of the PDUs in each rack of a site, by the side of the
 // chain the PDU is on ("" where it is not a node of the chain).
 func (s *Store) FreeOutletsByRack(ctx context.Context, siteID int64) (capacity.Outlets, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT d.rack_id, COALESCE(n.side, ''), COUNT(*)
+	rows, err := s.db.QueryContext(ctx, `SELECT d.rack_id, COALESCE(n.side, ''), o.id, o.name, o.feed_leg
 		FROM power_outlets o JOIN devices d ON d.id = o.device_id
 		LEFT JOIN power_nodes n ON n.device_id = d.id
 		LEFT JOIN power_ports p ON p.outlet_id = o.id
 		WHERE d.site_id = $1 AND d.rack_id IS NOT NULL AND p.id IS NULL
-		GROUP BY d.rack_id, COALESCE(n.side, '')`, siteID)
+		ORDER BY o.id`, siteID)
 	if err != nil {
 		return nil, fmt.Errorf("free outlets: %w", err)
 	}
@@ -120,15 +120,14 @@ func (s *Store) FreeOutletsByRack(ctx context.Context, siteID int64) (capacity.O
 	out := capacity.Outlets{}
 	for rows.Next() {
 		var rack int64
-		var side string
-		var n int
-		if err := rows.Scan(&rack, &side, &n); err != nil {
+		var o capacity.FreeOutlet
+		if err := rows.Scan(&rack, &o.Side, &o.ID, &o.Name, &o.Leg); err != nil {
 			return nil, err
 		}
 		if out[rack] == nil {
-			out[rack] = map[string]int{}
+			out[rack] = map[string][]capacity.FreeOutlet{}
 		}
-		out[rack][side] += n
+		out[rack][o.Side] = append(out[rack][o.Side], o)
 	}
 	return out, rows.Err()
 }
