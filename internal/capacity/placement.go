@@ -277,6 +277,8 @@ func Place(site Site, ps *power.Site, req Request, outlets Outlets, basis power.
 		}
 		if f.power != nil {
 			reasons = append(reasons, fmt.Sprintf("%.2f kW left after failover before, %.2f after", *f.power, *h.PowerKW))
+		} else if len(dt.PowerPorts) > 0 {
+			reasons = append(reasons, "power headroom unknown: the rack's PDUs are not in the power chain")
 		}
 		if req.Redundancy == "A+B" {
 			reasons = append(reasons, "fed from both A and B")

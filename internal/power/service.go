@@ -342,13 +342,25 @@ func (s *Site) WhatIf(failedNodes, failedUnits []int64, basis Basis) (WhatIfResu
 		imp.Basis = Allocated // nothing measured: say what was used
 	}
 	res.Impact = imp
-	res.CoolingShort = s.coolingShort(alive, failedUnits, basis.computeBasis())
+	// Devices the failure darkens give off no more heat.
+	dark := map[int64]float64{}
+	byID := make(map[int64]*Device, len(imp.LostPower))
+	for i := range s.Graph.devices {
+		byID[s.Graph.devices[i].ID] = &s.Graph.devices[i]
+	}
+	for _, d := range imp.LostPower {
+		if dev := byID[d.ID]; dev != nil && dev.Rack != 0 {
+			dark[dev.Rack] += dev.draw(basis.computeBasis())
+		}
+	}
+	res.CoolingShort = s.coolingShort(alive, failedUnits, dark, basis.computeBasis())
 	return res, nil
 }
 
 // coolingShort finds the zones whose running units no longer cover their heat load: units failed
-// outright, or stopped because the power node feeding them is dead.
-func (s *Site) coolingShort(alive func(int64) bool, failedUnits []int64, b Basis) []CoolingShort {
+// outright, or stopped because the power node feeding them is dead. dark is the heat (W) by rack of
+// the devices the failure has darkened.
+func (s *Site) coolingShort(alive func(int64) bool, failedUnits []int64, dark map[int64]float64, b Basis) []CoolingShort {
 	heat := s.heatByRack(b)
 	out := []CoolingShort{}
 	for _, z := range s.Model.Zones {
@@ -359,7 +371,7 @@ func (s *Site) coolingShort(alive func(int64) bool, failedUnits []int64, b Basis
 		}
 		for rack, w := range heat {
 			if len(z.RackIDs) == 0 && s.Model.RackRooms[rack] == z.RoomID || inZone[rack] {
-				loadW += w
+				loadW += w - dark[rack]
 			}
 		}
 		var design, running []float64
