@@ -1,6 +1,7 @@
 package power
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -263,6 +264,18 @@ func (s *Service) Site(ctx context.Context, id int64) (*Site, error) {
 			s.mu.Unlock()
 			return cached, nil
 		}
+		if up, isUpdater := s.src.(Updater); isUpdater {
+			site, newest, err := s.update(ctx, up, cached, built)
+			if err != nil {
+				return nil, err
+			}
+			if site != nil {
+				s.mu.Lock()
+				s.sites[id], s.versions[id] = site, newest
+				s.mu.Unlock()
+				return site, nil
+			}
+		}
 	}
 	m, err := s.src.PowerModel(ctx, id)
 	if err != nil {
@@ -281,6 +294,85 @@ func (s *Service) Site(ctx context.Context, id int64) (*Site, error) {
 	s.versions[id] = site.Version
 	s.mu.Unlock()
 	return site, nil
+}
+
+// Updater is a Source that can say what changed and read a few devices again, so that a built chain
+// is updated after ordinary work (devices placed, moved, plugged in, removed) instead of read again.
+type Updater interface {
+	ChangedObjects(ctx context.Context, version int64, limit int) (objs []dcim.ObjectRef, newest int64, more bool, err error)
+	ModelDevices(ctx context.Context, siteID int64, ids []int64) ([]ModelDevice, error)
+}
+
+// updateLimit is the most changes applied to a built chain; past it the site is read again.
+const updateLimit = 2000
+
+// update applies the changes since version to a built site when they only touch devices and their
+// power ports, and rebuilds the chain from the updated model (cheap next to reading it). It returns
+// nil when the site must be read again.
+func (s *Service) update(ctx context.Context, up Updater, old *Site, version int64) (*Site, int64, error) {
+	objs, newest, more, err := up.ChangedObjects(ctx, version, updateLimit)
+	if err != nil || more {
+		return nil, 0, err
+	}
+	portDevice := map[int64]int64{}
+	for _, d := range old.Model.Devices {
+		for _, p := range d.Ports {
+			portDevice[p.ID] = d.ID
+		}
+	}
+	touched := map[int64]bool{}
+	for _, o := range objs {
+		switch {
+		case o.Type == dcim.TypeDevice:
+			touched[o.ID] = true
+		case o.Type == dcim.TypePowerPort:
+			d, known := portDevice[o.ID]
+			if !known {
+				return nil, 0, nil // a port of a device of another site, or one not read: read again
+			}
+			touched[d] = true
+		case slices.Contains(modelTypes, o.Type):
+			return nil, 0, nil // the chain, the racks or the cooling changed: read again
+		}
+	}
+	ids := make([]int64, 0, len(touched))
+	for id := range touched {
+		ids = append(ids, id)
+	}
+	fresh, err := up.ModelDevices(ctx, old.ID, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	now := make(map[int64]ModelDevice, len(fresh))
+	for _, d := range fresh {
+		now[d.ID] = d
+	}
+	m := old.Model
+	m.Devices = make([]ModelDevice, 0, len(old.Model.Devices)+len(fresh))
+	for _, d := range old.Model.Devices {
+		if touched[d.ID] {
+			if nd, ok := now[d.ID]; ok {
+				m.Devices = append(m.Devices, nd)
+				delete(now, d.ID)
+			}
+			continue
+		}
+		m.Devices = append(m.Devices, d)
+	}
+	for _, d := range now { // new devices
+		m.Devices = append(m.Devices, d)
+	}
+	slices.SortFunc(m.Devices, func(a, b ModelDevice) int { return cmp.Compare(a.ID, b.ID) })
+	m.Version = newest
+	ms, err := s.loads.MeasuredLoads(ctx, old.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	site, err := BuildSite(m, ms)
+	if err != nil {
+		return nil, 0, err
+	}
+	return site, newest, nil
 }
 
 // CoolingShort is a zone whose heat load exceeds the cooling it has left.

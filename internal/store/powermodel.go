@@ -10,7 +10,10 @@ import (
 	"github.com/plenum-dcim/plenum/internal/power"
 )
 
-var _ power.Source = (*Store)(nil)
+var (
+	_ power.Source  = (*Store)(nil)
+	_ power.Updater = (*Store)(nil)
+)
 
 // ModelVersion changes with every write to the inventory: it is the newest change-log row, written
 // in the same transaction as the change.
@@ -20,6 +23,108 @@ func (s *Store) ModelVersion(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("model version: %w", err)
 	}
 	return v, nil
+}
+
+// modelDevices reads the devices matching where (on alias d, with args) and their power ports, each
+// with the node feeding it: the circuit it is wired to, or the rack PDU whose outlet it is plugged
+// into. Devices come in id order.
+func modelDevices(ctx context.Context, q querier, where string, args ...any) ([]power.ModelDevice, error) {
+	rows, err := q.QueryContext(ctx, "SELECT d.id, d.name, d.rack_id, d.power_redundant FROM devices d WHERE "+where+" ORDER BY d.id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("devices: %w", err)
+	}
+	var out []power.ModelDevice
+	index := map[int64]int{}
+	for rows.Next() {
+		var d power.ModelDevice
+		var rack sql.NullInt64
+		var red sql.NullBool
+		if err := rows.Scan(&d.ID, &d.Name, &rack, &red); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		d.RackID = rack.Int64
+		if red.Valid {
+			d.Redundant = &red.Bool
+		}
+		index[d.ID] = len(out)
+		out = append(out, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT p.id, p.device_id, p.maximum_draw, p.allocated_draw, COALESCE(p.power_node_id, n.id), p.lines
+		FROM power_ports p JOIN devices d ON d.id = p.device_id
+		LEFT JOIN power_outlets o ON o.id = p.outlet_id
+		LEFT JOIN power_nodes n ON n.device_id = o.device_id
+		WHERE `+where+` ORDER BY p.device_id, p.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("power ports: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p power.ModelPort
+		var dev int64
+		var maxW, allocW, node sql.NullInt64
+		if err := rows.Scan(&p.ID, &dev, &maxW, &allocW, &node, &p.Lines); err != nil {
+			return nil, err
+		}
+		if maxW.Valid {
+			v := int(maxW.Int64)
+			p.MaximumDraw = &v
+		}
+		if allocW.Valid {
+			v := int(allocW.Int64)
+			p.AllocatedDraw = &v
+		}
+		p.Node = node.Int64
+		if i, ok := index[dev]; ok {
+			out[i].Ports = append(out[i].Ports, p)
+		}
+	}
+	return out, rows.Err()
+}
+
+// ModelDevices reads the given devices of a site as PowerModel does (those gone, or in another site,
+// are not returned), for updating a built model after they changed.
+func (s *Store) ModelDevices(ctx context.Context, siteID int64, ids []int64) ([]power.ModelDevice, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := []any{siteID}
+	ph := ""
+	for i, id := range ids {
+		if i > 0 {
+			ph += ", "
+		}
+		args = append(args, id)
+		ph += fmt.Sprintf("$%d", len(args))
+	}
+	return modelDevices(ctx, s.db, "d.site_id = $1 AND d.id IN ("+ph+")", args...)
+}
+
+// ChangedObjects lists the objects written after version, oldest first, and the newest change id;
+// more reports that there were more than limit.
+func (s *Store) ChangedObjects(ctx context.Context, version int64, limit int) (objs []dcim.ObjectRef, newest int64, more bool, err error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT id, object_type, object_id FROM changes WHERE id > $1 ORDER BY id LIMIT $2", version, limit+1)
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("changes since %d: %w", version, err)
+	}
+	defer rows.Close()
+	newest = version
+	for rows.Next() {
+		var r dcim.ObjectRef
+		var id int64
+		if err := rows.Scan(&id, &r.Type, &r.ID); err != nil {
+			return nil, 0, false, err
+		}
+		if len(objs) == limit {
+			return objs, newest, true, nil
+		}
+		objs, newest = append(objs, r), id
+	}
+	return objs, newest, false, rows.Err()
 }
 
 // ChangedSince reports whether an object of one of the given types was written after version.
@@ -84,60 +189,7 @@ func (s *Store) PowerModel(ctx context.Context, siteID int64) (power.Model, erro
 		m.Edges = append(m.Edges, e)
 	}
 	rows.Close()
-	rows, err = tx.QueryContext(ctx, "SELECT id, name, rack_id, power_redundant FROM devices WHERE site_id = $1 ORDER BY id", siteID)
-	if err != nil {
-		return m, fmt.Errorf("devices: %w", err)
-	}
-	index := map[int64]int{}
-	for rows.Next() {
-		var d power.ModelDevice
-		var rack sql.NullInt64
-		var red sql.NullBool
-		if err := rows.Scan(&d.ID, &d.Name, &rack, &red); err != nil {
-			rows.Close()
-			return m, err
-		}
-		d.RackID = rack.Int64
-		if red.Valid {
-			d.Redundant = &red.Bool
-		}
-		index[d.ID] = len(m.Devices)
-		m.Devices = append(m.Devices, d)
-	}
-	rows.Close()
-	// Each port with the node feeding it: the circuit it is wired to, or the rack PDU whose outlet it
-	// is plugged into.
-	rows, err = tx.QueryContext(ctx, `SELECT p.id, p.device_id, p.maximum_draw, p.allocated_draw, COALESCE(p.power_node_id, n.id), p.lines
-		FROM power_ports p JOIN devices d ON d.id = p.device_id
-		LEFT JOIN power_outlets o ON o.id = p.outlet_id
-		LEFT JOIN power_nodes n ON n.device_id = o.device_id
-		WHERE d.site_id = $1 ORDER BY p.device_id, p.id`, siteID)
-	if err != nil {
-		return m, fmt.Errorf("power ports: %w", err)
-	}
-	for rows.Next() {
-		var p power.ModelPort
-		var dev int64
-		var maxW, allocW, node sql.NullInt64
-		if err := rows.Scan(&p.ID, &dev, &maxW, &allocW, &node, &p.Lines); err != nil {
-			rows.Close()
-			return m, err
-		}
-		if maxW.Valid {
-			v := int(maxW.Int64)
-			p.MaximumDraw = &v
-		}
-		if allocW.Valid {
-			v := int(allocW.Int64)
-			p.AllocatedDraw = &v
-		}
-		p.Node = node.Int64
-		if i, ok := index[dev]; ok {
-			m.Devices[i].Ports = append(m.Devices[i].Ports, p)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if m.Devices, err = modelDevices(ctx, tx, "d.site_id = $1", siteID); err != nil {
 		return m, err
 	}
 	rows, err = tx.QueryContext(ctx, coolingZoneTable.selectSQL()+" WHERE site_id = $1 ORDER BY id", siteID)

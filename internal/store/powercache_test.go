@@ -1,0 +1,95 @@
+package store_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/demo"
+	"github.com/plenum-dcim/plenum/internal/power"
+	"github.com/plenum-dcim/plenum/internal/store"
+)
+
+// countingStore counts the full reads of a site's power model.
+type countingStore struct {
+	*store.Store
+	reads int
+}
+
+func (c *countingStore) PowerModel(ctx context.Context, site int64) (power.Model, error) {
+	c.reads++
+	return c.Store.PowerModel(ctx, site)
+}
+
+// TestPowerChainUpdatedInPlace: after devices are placed, plugged, unplugged, moved and removed, the
+// cached chain is updated from the changes (no full read) and equals a chain read afresh.
+func TestPowerChainUpdatedInPlace(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if _, err := demo.Seed(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		site := must(st.Sites().List(ctx, dcim.ListQuery{Limit: 1})).Results[0]
+		src := &countingStore{Store: st}
+		svc := power.NewService(src, nil)
+		if _, err := svc.Site(ctx, site.ID); err != nil {
+			t.Fatal(err)
+		}
+		byName := func(name string) dcim.Device {
+			return must(st.Devices().List(ctx, dcim.ListQuery{Filters: map[string][]string{"name": {name}}})).Results[0]
+		}
+		// A new server in B05, plugged into free outlets of its PDUs as it is created.
+		pduA, pduB := byName("B05-PDU-A"), byName("B05-PDU-B")
+		free := must(st.FreeOutlets(ctx, []int64{pduA.ID, pduB.ID}))
+		var oa, ob int64
+		for _, o := range free {
+			switch {
+			case o.DeviceID == pduA.ID && oa == 0:
+				oa = o.ID
+			case o.DeviceID == pduB.ID && ob == 0:
+				ob = o.ID
+			}
+		}
+		srv := byName("B05-SRV07")
+		must(st.Devices().Create(ctx, dcim.Device{Name: "B05-NEW", DeviceTypeID: srv.DeviceTypeID, RackID: srv.RackID, Position: ptr(25.0),
+			Face: "front", PowerFeeds: []dcim.PowerFeed{{OutletID: &oa}, {OutletID: &ob}}}))
+		// Unplug one supply of another server; make a third need both its supplies; remove a fourth.
+		port := must(st.PowerPorts().List(ctx, dcim.ListQuery{Limit: 1, Filters: map[string][]string{"device_id": {idStr(byName("A01-SRV01").ID)}}})).Results[0]
+		port.OutletID = nil
+		must(st.PowerPorts().Update(ctx, port.ID, port))
+		d := byName("C03-SRV02")
+		d.PowerRedundant = ptr(false)
+		must(st.Devices().Update(ctx, d.ID, d))
+		if err := st.Devices().Delete(ctx, byName("E01-SRV05").ID); err != nil {
+			t.Fatal(err)
+		}
+		updated, err := svc.Site(ctx, site.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if src.reads != 1 {
+			t.Errorf("the model was read %d times, want once (then updated in place)", src.reads)
+		}
+		fresh, err := power.BuildSite(must(st.PowerModel(ctx, site.ID)), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(updated.Model.Devices, fresh.Model.Devices) {
+			t.Fatal("the updated devices differ from those read afresh")
+		}
+		a, b := updated.Base(power.Allocated), fresh.Base(power.Allocated)
+		for _, n := range fresh.Graph.Nodes() {
+			if a.Load(n.ID) != b.Load(n.ID) {
+				t.Errorf("%s: updated %+v, afresh %+v", n.Name, a.Load(n.ID), b.Load(n.ID))
+			}
+		}
+		// A change to the chain itself is read afresh.
+		ups := must(st.PowerNodes().List(ctx, dcim.ListQuery{Filters: map[string][]string{"name": {"UPS-A"}}})).Results[0]
+		ups.Description = "renamed"
+		must(st.PowerNodes().Update(ctx, ups.ID, ups))
+		if _, err := svc.Site(ctx, site.ID); err != nil || src.reads != 2 {
+			t.Errorf("after a node changed: %v, %d reads", err, src.reads)
+		}
+	})
+}
