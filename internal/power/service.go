@@ -111,6 +111,8 @@ type Site struct {
 	headroom map[Basis]map[int64]float64 // node → spare kW after failover
 	racks    map[Basis]map[int64]RackPower
 	sides    map[Basis][2]*Result // A side down, B side down
+	devOnce  sync.Once
+	devIndex map[int64]int // device id → index in the graph
 }
 
 // BuildSite turns a stored model into a chain. Only the ports plugged into a node count as the
@@ -436,13 +438,15 @@ func (s *Site) WhatIf(failedNodes, failedUnits []int64, basis Basis) (WhatIfResu
 	res.Impact = imp
 	// Devices the failure darkens give off no more heat.
 	dark := map[int64]float64{}
-	byID := make(map[int64]*Device, len(imp.LostPower))
-	for i := range s.Graph.devices {
-		byID[s.Graph.devices[i].ID] = &s.Graph.devices[i]
-	}
+	s.devOnce.Do(func() {
+		s.devIndex = make(map[int64]int, len(s.Graph.devices))
+		for i := range s.Graph.devices {
+			s.devIndex[s.Graph.devices[i].ID] = i
+		}
+	})
 	for _, d := range imp.LostPower {
-		if dev := byID[d.ID]; dev != nil && dev.Rack != 0 {
-			dark[dev.Rack] += dev.draw(basis.computeBasis())
+		if i, ok := s.devIndex[d.ID]; ok && s.Graph.devices[i].Rack != 0 {
+			dark[s.Graph.devices[i].Rack] += s.Graph.devices[i].draw(basis.computeBasis())
 		}
 	}
 	res.CoolingShort = s.coolingShort(alive, failedUnits, dark, basis.computeBasis())
