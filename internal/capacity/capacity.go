@@ -5,7 +5,9 @@ package capacity
 
 import (
 	"context"
+	"maps"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -53,6 +55,20 @@ type cached struct {
 	version int64
 	site    Site
 	outlets Outlets
+	// To update the above from changes: each device's rack, and the racks of the PDUs its power
+	// supplies are plugged into (nil when the source cannot update).
+	devRack  map[int64]int64
+	devPlugs map[int64][]int64
+}
+
+// Updater is a Source that can say what changed and read a few racks again, so that a site read
+// is updated after ordinary work (devices placed, moved, removed; reservations) instead of read again.
+type Updater interface {
+	ChangedObjects(ctx context.Context, version int64, limit int) (objs []dcim.ObjectRef, newest int64, more bool, err error)
+	CapacityRacks(ctx context.Context, siteID int64, rackIDs []int64) ([]Rack, error)
+	FreeOutletsOfRacks(ctx context.Context, siteID int64, rackIDs []int64) (Outlets, error)
+	DeviceRacks(ctx context.Context, siteID int64, ids []int64) (rack map[int64]int64, plugs map[int64][]int64, err error)
+	ReservationRacks(ctx context.Context, ids []int64) (map[int64]int64, error)
 }
 
 // NewService returns a Service reading from src.
@@ -81,9 +97,21 @@ func (s *Service) Site(ctx context.Context, id int64) (Site, Outlets, error) {
 		}
 		if !changed {
 			s.mu.Lock()
-			s.sites[id] = &cached{version: v, site: c.site, outlets: c.outlets}
+			s.sites[id] = &cached{version: v, site: c.site, outlets: c.outlets, devRack: c.devRack, devPlugs: c.devPlugs}
 			s.mu.Unlock()
 			return c.site, c.outlets, nil
+		}
+		if up, isUpdater := s.src.(Updater); isUpdater && c.devRack != nil {
+			next, err := update(ctx, up, id, c)
+			if err != nil {
+				return Site{}, nil, err
+			}
+			if next != nil {
+				s.mu.Lock()
+				s.sites[id] = next
+				s.mu.Unlock()
+				return next.site, next.outlets, nil
+			}
 		}
 	}
 	site, err := s.src.CapacitySite(ctx, id)
@@ -94,10 +122,120 @@ func (s *Service) Site(ctx context.Context, id int64) (Site, Outlets, error) {
 	if err != nil {
 		return Site{}, nil, err
 	}
+	next := &cached{version: v, site: site, outlets: outlets}
+	if up, isUpdater := s.src.(Updater); isUpdater {
+		if next.devRack, next.devPlugs, err = up.DeviceRacks(ctx, id, nil); err != nil {
+			return Site{}, nil, err
+		}
+	}
 	s.mu.Lock()
-	s.sites[id] = &cached{version: v, site: site, outlets: outlets}
+	s.sites[id] = next
 	s.mu.Unlock()
 	return site, outlets, nil
+}
+
+// update applies the changes since c was read when they only touch devices and reservations: the
+// racks they were and are in, and the racks of the PDUs they were and are plugged into, are read
+// again. It returns nil when the site must be read afresh.
+func update(ctx context.Context, up Updater, siteID int64, c *cached) (*cached, error) {
+	objs, newest, more, err := up.ChangedObjects(ctx, c.version, 2000)
+	if err != nil || more {
+		return nil, err
+	}
+	var devs, res []int64
+	for _, o := range objs {
+		switch {
+		case o.Type == dcim.TypeDevice:
+			devs = append(devs, o.ID)
+		case o.Type == dcim.TypeRackReservation:
+			res = append(res, o.ID)
+		case slices.Contains(siteTypes, o.Type):
+			return nil, nil // racks, rooms, types, ports or the chain changed: read afresh
+		}
+	}
+	rackNow, plugsNow, err := up.DeviceRacks(ctx, siteID, devs)
+	if err != nil {
+		return nil, err
+	}
+	racks, outletRacks := map[int64]bool{}, map[int64]bool{}
+	for _, d := range devs {
+		for _, r := range []int64{c.devRack[d], rackNow[d]} {
+			if r != 0 {
+				racks[r] = true
+				outletRacks[r] = true // the device may be a PDU itself
+			}
+		}
+		for _, r := range append(slices.Clone(c.devPlugs[d]), plugsNow[d]...) {
+			if r != 0 {
+				outletRacks[r] = true
+			}
+		}
+	}
+	resNow, err := up.ReservationRacks(ctx, res)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range res {
+		if r, ok := resNow[id]; ok {
+			racks[r] = true
+		}
+		for _, r := range c.site.Racks { // where it was, if it is gone or moved
+			for _, rv := range r.Reservations {
+				if rv.ID == id {
+					racks[r.Rack.ID] = true
+				}
+			}
+		}
+	}
+	ids := func(m map[int64]bool) []int64 {
+		out := make([]int64, 0, len(m))
+		for id := range m {
+			out = append(out, id)
+		}
+		slices.Sort(out)
+		return out
+	}
+	fresh, err := up.CapacityRacks(ctx, siteID, ids(racks))
+	if err != nil {
+		return nil, err
+	}
+	outlets, err := up.FreeOutletsOfRacks(ctx, siteID, ids(outletRacks))
+	if err != nil {
+		return nil, err
+	}
+	next := &cached{version: newest, site: c.site, outlets: make(Outlets, len(c.outlets)),
+		devRack: maps.Clone(c.devRack), devPlugs: maps.Clone(c.devPlugs)}
+	byID := make(map[int64]Rack, len(fresh))
+	for _, r := range fresh {
+		byID[r.Rack.ID] = r
+	}
+	next.site.Racks = slices.Clone(c.site.Racks)
+	for i, r := range next.site.Racks {
+		if nr, ok := byID[r.Rack.ID]; ok {
+			next.site.Racks[i] = nr
+		}
+	}
+	for r, o := range c.outlets {
+		if !outletRacks[r] {
+			next.outlets[r] = o
+		}
+	}
+	for r, o := range outlets {
+		next.outlets[r] = o
+	}
+	for _, d := range devs {
+		if r, ok := rackNow[d]; ok {
+			next.devRack[d] = r
+		} else {
+			delete(next.devRack, d)
+		}
+		if p, ok := plugsNow[d]; ok {
+			next.devPlugs[d] = p
+		} else {
+			delete(next.devPlugs, d)
+		}
+	}
+	return next, nil
 }
 
 // Space is rack units, per face where faces differ.

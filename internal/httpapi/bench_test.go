@@ -122,6 +122,12 @@ func benchCampus(b *testing.B, st *store.Store) {
 		b.StartTimer()
 		call(b, http.MethodPost, Prefix+"/whatif", whatIf)
 	})
+	measure("capacity-after-device-write", func(b *testing.B, i int) {
+		b.StopTimer()
+		call(b, http.MethodPatch, fmt.Sprintf("%s/devices/%d", Prefix, mover), []byte(fmt.Sprintf(`{"position": %d}`, 47+(i+1)%2)))
+		b.StartTimer()
+		call(b, http.MethodGet, fmt.Sprintf("%s/capacity?site=%d", Prefix, ups.Results[0].SiteID), nil)
+	})
 	measure("capacity-site", func(b *testing.B, i int) {
 		call(b, http.MethodGet, fmt.Sprintf("%s/capacity?site=%d", Prefix, ups.Results[0].SiteID), nil)
 	})

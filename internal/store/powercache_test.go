@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/plenum-dcim/plenum/internal/capacity"
 	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/demo"
 	"github.com/plenum-dcim/plenum/internal/power"
@@ -90,6 +91,86 @@ func TestPowerChainUpdatedInPlace(t *testing.T) {
 		must(st.PowerNodes().Update(ctx, ups.ID, ups))
 		if _, err := svc.Site(ctx, site.ID); err != nil || src.reads != 2 {
 			t.Errorf("after a node changed: %v, %d reads", err, src.reads)
+		}
+	})
+}
+
+// countingCapacity counts the full reads of a site's racks.
+type countingCapacity struct {
+	*store.Store
+	reads int
+}
+
+func (c *countingCapacity) CapacitySite(ctx context.Context, site int64) (capacity.Site, error) {
+	c.reads++
+	return c.Store.CapacitySite(ctx, site)
+}
+
+// TestCapacityUpdatedInPlace: after devices are placed (plugged in as they are created), moved and
+// removed, and reservations made and dropped, capacity's racks and outlets are updated from the
+// changes (no full read) and equal those read afresh.
+func TestCapacityUpdatedInPlace(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if _, err := demo.Seed(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		site := must(st.Sites().List(ctx, dcim.ListQuery{Limit: 1})).Results[0]
+		src := &countingCapacity{Store: st}
+		svc := capacity.NewService(src)
+		if _, _, err := svc.Site(ctx, site.ID); err != nil {
+			t.Fatal(err)
+		}
+		byName := func(name string) dcim.Device {
+			return must(st.Devices().List(ctx, dcim.ListQuery{Filters: map[string][]string{"name": {name}}})).Results[0]
+		}
+		// A server in B05 plugged into A01's PDUs (a long cord), one moved from C02 to C03, one removed.
+		pduA, pduB := byName("A01-PDU-A"), byName("A01-PDU-B")
+		free := must(st.FreeOutlets(ctx, []int64{pduA.ID, pduB.ID}))
+		var oa, ob int64
+		for _, o := range free {
+			switch {
+			case o.DeviceID == pduA.ID && oa == 0:
+				oa = o.ID
+			case o.DeviceID == pduB.ID && ob == 0:
+				ob = o.ID
+			}
+		}
+		srv := byName("B05-SRV07")
+		must(st.Devices().Create(ctx, dcim.Device{Name: "B05-NEW", DeviceTypeID: srv.DeviceTypeID, RackID: srv.RackID, Position: ptr(25.0),
+			Face: "front", PowerFeeds: []dcim.PowerFeed{{OutletID: &oa}, {OutletID: &ob}}}))
+		moved := byName("C02-SRV12")
+		c3 := must(st.Racks().List(ctx, dcim.ListQuery{Filters: map[string][]string{"name": {"C03"}}})).Results[0]
+		moved.RackID, moved.Position = &c3.ID, ptr(30.0)
+		must(st.Devices().Update(ctx, moved.ID, moved))
+		if err := st.Devices().Delete(ctx, byName("E01-SRV05").ID); err != nil {
+			t.Fatal(err)
+		}
+		res := must(st.RackReservations().Create(ctx, dcim.RackReservation{RackID: c3.ID, Units: []int{35, 36}, Description: "hold"}))
+		d07 := must(st.Racks().List(ctx, dcim.ListQuery{Filters: map[string][]string{"name": {"D07"}}})).Results[0]
+		old := must(st.RackReservations().List(ctx, dcim.ListQuery{Filters: map[string][]string{"rack_id": {idStr(d07.ID)}}})).Results[0]
+		if err := st.RackReservations().Delete(ctx, old.ID); err != nil {
+			t.Fatal(err)
+		}
+		_ = res
+		got, gotOutlets, err := svc.Site(ctx, site.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if src.reads != 1 {
+			t.Errorf("racks read afresh %d times, want once (then updated in place)", src.reads)
+		}
+		want := must(st.CapacitySite(ctx, site.ID))
+		wantOutlets := must(st.FreeOutletsByRack(ctx, site.ID))
+		if !reflect.DeepEqual(got.Racks, want.Racks) {
+			for i := range want.Racks {
+				if !reflect.DeepEqual(got.Racks[i], want.Racks[i]) {
+					t.Errorf("rack %s: updated %+v\nafresh %+v", want.Racks[i].Rack.Name, got.Racks[i], want.Racks[i])
+				}
+			}
+		}
+		if !reflect.DeepEqual(gotOutlets, wantOutlets) {
+			t.Errorf("free outlets differ from those read afresh")
 		}
 	})
 }
