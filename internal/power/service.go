@@ -132,6 +132,7 @@ func BuildSite(m Model, measured map[int64]Measurement) (*Site, error) {
 		edges[i] = Edge{From: e.FromID, To: e.ToID, Priority: e.Priority}
 	}
 	devices := make([]Device, 0, len(m.Devices))
+	parsed := map[string]Lines{} // a campus has half a million ports on a handful of line strings
 	for _, d := range m.Devices {
 		var ports []Port
 		for _, p := range d.Ports {
@@ -140,9 +141,15 @@ func BuildSite(m Model, measured map[int64]Measurement) (*Site, error) {
 			}
 			l := Lines{A: 0, B: -1}
 			if p.Lines != "" {
-				if pl, err := ParseLines(p.Lines); err == nil {
-					l = pl
+				pl, ok := parsed[p.Lines]
+				if !ok {
+					var err error
+					if pl, err = ParseLines(p.Lines); err != nil {
+						pl = l
+					}
+					parsed[p.Lines] = pl
 				}
+				l = pl
 			}
 			ports = append(ports, Port{ID: p.ID, Node: p.Node, Lines: l})
 		}
