@@ -150,17 +150,22 @@ func (s *Site) rackPower(b Basis) map[int64]RackPower {
 	for rack, w := range heatA {
 		out[rack] = RackPower{AllocatedKW: w / 1000, NameplateKW: heatN[rack] / 1000}
 	}
-	for rack, fs := range feeds {
-		var seeds []int
-		for n := range fs {
-			seeds = append(seeds, n)
+	// The least headroom from each node up to the sources, over every path: one pass, sources first.
+	upward := make([]float64, len(s.Graph.nodes))
+	for _, n := range s.Graph.order {
+		m := headroom[s.Graph.nodes[n].ID]
+		for _, in := range s.Graph.inputs[n] {
+			m = math.Min(m, upward[in.from])
 		}
+		upward[n] = m
+	}
+	base, fail := s.Base(b), s.sideDown(b)
+	for rack, fs := range feeds {
 		spare := math.Inf(1)
-		for _, n := range s.Graph.ancestorsOf(seeds) {
-			spare = math.Min(spare, headroom[s.Graph.nodes[n].ID])
+		for n := range fs {
+			spare = math.Min(spare, upward[n])
 		}
 		rp := out[rack]
-		base, fail := s.Base(b), s.sideDown(b)
 		for n := range fs {
 			node := &s.Graph.nodes[n]
 			fl := FeedLoad{Node: nodeRef(node), Side: node.Side}
