@@ -320,14 +320,7 @@ type sumContext struct {
 	rooms map[int64]dcim.Room
 	rows  map[int64]dcim.Row
 	power map[int64]power.RackPower
-	zones []zoneLoad
-}
-
-// zoneLoad is a cooling zone's racks, heat and design capacity.
-type zoneLoad struct {
-	racks      map[int64]bool
-	heatKW     float64
-	capacityKW float64
+	zones []power.ZoneLoad
 }
 
 func newContext(site Site, ps *power.Site, basis power.Basis, now time.Time) *sumContext {
@@ -342,32 +335,7 @@ func newContext(site Site, ps *power.Site, basis power.Basis, now time.Time) *su
 		return c
 	}
 	c.power = ps.Racks(basis)
-	heat := ps.RackHeat(basis)
-	for _, z := range ps.Model.Zones {
-		zl := zoneLoad{racks: map[int64]bool{}}
-		if len(z.RackIDs) > 0 {
-			for _, r := range z.RackIDs {
-				zl.racks[r] = true
-			}
-		} else {
-			for r, room := range ps.Model.RackRooms {
-				if room == z.RoomID {
-					zl.racks[r] = true
-				}
-			}
-		}
-		for r := range zl.racks {
-			zl.heatKW += heat[r] / 1000
-		}
-		var units []float64
-		for _, u := range ps.Model.Units {
-			if u.ZoneID != nil && *u.ZoneID == z.ID && u.Status == "active" {
-				units = append(units, u.CapacityKW)
-			}
-		}
-		zl.capacityKW = dcim.ZoneCapacityKW(z.Redundancy, units)
-		c.zones = append(c.zones, zl)
-	}
+	c.zones = ps.Zones(basis)
 	return c
 }
 
@@ -448,10 +416,10 @@ func (c *sumContext) summarize(scope Scope, idx []int) Summary {
 	// The zones cooling any rack of the scope count whole: heat is shared within a zone.
 	for _, z := range c.zones {
 		for r := range inScope {
-			if z.racks[r] {
+			if z.Racks[r] {
 				sum.Cooling.Zones++
-				sum.Cooling.HeatLoadKW += z.heatKW
-				sum.Cooling.CapacityKW += z.capacityKW
+				sum.Cooling.HeatLoadKW += z.HeatKW
+				sum.Cooling.CapacityKW += z.DesignKW
 				break
 			}
 		}

@@ -14,7 +14,6 @@ import (
 // Request asks where count devices of one type can go.
 type Request struct {
 	Type         dcim.DeviceType
-	TypeName     string
 	Count        int
 	Tenant       *int64
 	Redundancy   string  // "single" or "A+B"
@@ -110,7 +109,7 @@ func Place(site Site, ps *power.Site, req Request, outlets Outlets, basis power.
 	}
 	zoneLeft := make([]float64, len(c.zones))
 	for i, z := range c.zones {
-		zoneLeft[i] = z.capacityKW - z.heatKW
+		zoneLeft[i] = z.DesignKW - z.HeatKW
 	}
 	var fits []*rackFit
 	for i := range site.Racks {
@@ -124,7 +123,7 @@ func Place(site Site, ps *power.Site, req Request, outlets Outlets, basis power.
 		}
 		f := &rackFit{idx: i, rack: r, outlets: outlets[rk.ID], zone: -1}
 		for zi, z := range c.zones {
-			if z.racks[rk.ID] {
+			if z.Racks[rk.ID] {
 				f.zone = zi
 				break
 			}

@@ -41,39 +41,24 @@ func registerCapacity(api huma.API, s *store.Store, svc *power.Service, caps *ca
 	}, func(ctx context.Context, in *capacityInput) (*capacityOutput, error) {
 		var scope capacity.Scope
 		var siteID int64
-		named := 0
-		if in.Site > 0 {
-			named++
-			scope, siteID = capacity.Scope{Type: dcim.TypeSite, ID: in.Site}, in.Site
-			if _, err := s.Sites().Get(ctx, in.Site); err != nil {
-				return nil, problem(asInvalid(err, "site"))
+		var siteName string
+		for _, q := range []struct {
+			typ string
+			id  int64
+		}{{dcim.TypeSite, in.Site}, {dcim.TypeRoom, in.Room}, {dcim.TypeRow, in.Row}, {dcim.TypeRack, in.Rack}} {
+			if q.id <= 0 {
+				continue
 			}
-		}
-		if in.Room > 0 {
-			named++
-			r, err := s.Rooms().Get(ctx, in.Room)
+			if scope.Type != "" {
+				return nil, problem(dcim.Invalid("site", "name exactly one of site, room, row and rack"))
+			}
+			site, name, err := siteOf(ctx, s, q.typ, q.id, q.typ)
 			if err != nil {
-				return nil, problem(asInvalid(err, "room"))
+				return nil, problem(err)
 			}
-			scope, siteID = capacity.Scope{Type: dcim.TypeRoom, ID: r.ID}, r.SiteID
+			scope, siteID, siteName = capacity.Scope{Type: q.typ, ID: q.id}, site, name
 		}
-		if in.Row > 0 {
-			named++
-			r, err := s.Rows().Get(ctx, in.Row)
-			if err != nil {
-				return nil, problem(asInvalid(err, "row"))
-			}
-			scope, siteID = capacity.Scope{Type: dcim.TypeRow, ID: r.ID}, r.SiteID
-		}
-		if in.Rack > 0 {
-			named++
-			r, err := s.Racks().Get(ctx, in.Rack)
-			if err != nil {
-				return nil, problem(asInvalid(err, "rack"))
-			}
-			scope, siteID = capacity.Scope{Type: dcim.TypeRack, ID: r.ID}, r.SiteID
-		}
-		if named != 1 {
+		if scope.Type == "" {
 			return nil, problem(dcim.Invalid("site", "name exactly one of site, room, row and rack"))
 		}
 		site, _, err := caps.Site(ctx, siteID)
@@ -89,7 +74,7 @@ func registerCapacity(api huma.API, s *store.Store, svc *power.Service, caps *ca
 		out := &capacityOutput{}
 		out.Body.Summary = capacity.Summarize(site, ps, scope, basis, now)
 		if scope.Type == dcim.TypeSite {
-			out.Body.Summary.Scope.Name = nameOfSite(ctx, s, siteID)
+			out.Body.Summary.Scope.Name = siteName
 		}
 		if in.Racks {
 			out.Body.PerRack = capacity.PerRack(site, ps, scope, basis, now)
@@ -98,12 +83,31 @@ func registerCapacity(api huma.API, s *store.Store, svc *power.Service, caps *ca
 	})
 }
 
-func nameOfSite(ctx context.Context, s *store.Store, id int64) string {
-	site, err := s.Sites().Get(ctx, id)
-	if err != nil {
-		return ""
+// siteOf is the site that the site, room, row or rack id (named by query or body field) is in, and
+// the object's name; an unknown id is a 400 on field.
+func siteOf(ctx context.Context, s *store.Store, typ string, id int64, field string) (int64, string, error) {
+	var site int64
+	var name string
+	var err error
+	switch typ {
+	case dcim.TypeSite:
+		var v dcim.Site
+		v, err = s.Sites().Get(ctx, id)
+		site, name = v.ID, v.Name
+	case dcim.TypeRoom:
+		var v dcim.Room
+		v, err = s.Rooms().Get(ctx, id)
+		site, name = v.SiteID, v.Name
+	case dcim.TypeRow:
+		var v dcim.Row
+		v, err = s.Rows().Get(ctx, id)
+		site, name = v.SiteID, v.Name
+	case dcim.TypeRack:
+		var v dcim.Rack
+		v, err = s.Racks().Get(ctx, id)
+		site, name = v.SiteID, v.Name
 	}
-	return site.Name
+	return site, name, asInvalid(err, field)
 }
 
 // asInvalid turns "no such object" for a query parameter into a 400 on that parameter.
@@ -160,47 +164,37 @@ func registerPlacement(api huma.API, s *store.Store, svc *power.Service, caps *c
 				return nil, problem(asInvalid(err, "tenant"))
 			}
 		}
-		siteID := b.Site
-		pin := func(field string, site int64) error {
+		// Where to look: every place named must be in one site.
+		var siteID int64
+		pin := func(typ string, id int64, field string) error {
+			site, _, err := siteOf(ctx, s, typ, id, field)
+			if err != nil {
+				return err
+			}
 			if siteID != 0 && siteID != site {
 				return dcim.Invalid(field, "is in another site than the rest of the request")
 			}
 			siteID = site
 			return nil
 		}
-		if b.Room > 0 {
-			r, err := s.Rooms().Get(ctx, b.Room)
-			if err != nil {
-				return nil, problem(asInvalid(err, "room"))
-			}
-			if err := pin("room", r.SiteID); err != nil {
-				return nil, problem(err)
-			}
+		type place struct {
+			typ   string
+			id    int64
+			field string
 		}
-		if b.Row > 0 {
-			r, err := s.Rows().Get(ctx, b.Row)
-			if err != nil {
-				return nil, problem(asInvalid(err, "row"))
-			}
-			if err := pin("row", r.SiteID); err != nil {
-				return nil, problem(err)
-			}
-		}
+		places := []place{{dcim.TypeSite, b.Site, "site"}, {dcim.TypeRoom, b.Room, "room"}, {dcim.TypeRow, b.Row, "row"}}
 		for i, id := range b.Racks {
-			r, err := s.Racks().Get(ctx, id)
-			field := fmt.Sprintf("racks[%d]", i)
-			if err != nil {
-				return nil, problem(asInvalid(err, field))
-			}
-			if err := pin(field, r.SiteID); err != nil {
-				return nil, problem(err)
+			places = append(places, place{dcim.TypeRack, id, fmt.Sprintf("racks[%d]", i)})
+		}
+		for _, p := range places {
+			if p.id > 0 {
+				if err := pin(p.typ, p.id, p.field); err != nil {
+					return nil, problem(err)
+				}
 			}
 		}
 		if siteID == 0 {
 			return nil, problem(dcim.Invalid("site", "say where to look: site, room, row or racks"))
-		}
-		if _, err := s.Sites().Get(ctx, siteID); err != nil {
-			return nil, problem(asInvalid(err, "site"))
 		}
 		site, outlets, err := caps.Site(ctx, siteID)
 		if err != nil {
@@ -216,7 +210,7 @@ func registerPlacement(api huma.API, s *store.Store, svc *power.Service, caps *c
 			basis = power.Allocated
 		}
 		now := timeNow()
-		plan := capacity.Place(site, ps, capacity.Request{Type: dt, TypeName: maker.Name + " " + dt.Model, Count: b.Count,
+		plan := capacity.Place(site, ps, capacity.Request{Type: dt, Count: b.Count,
 			Tenant: b.Tenant, Redundancy: b.Redundancy, Room: b.Room, Row: b.Row, Racks: b.Racks, KeepTogether: b.KeepTogether,
 			MaxPerRack: b.MaxPerRack, Face: b.Face}, outlets, basis, now)
 		out := &placementOutput{}

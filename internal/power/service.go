@@ -111,6 +111,7 @@ type Site struct {
 	headroom map[Basis]map[int64]float64 // node → spare kW after failover
 	racks    map[Basis]map[int64]RackPower
 	sides    map[Basis][2]*Result // A side down, B side down
+	zones    map[Basis][]ZoneLoad
 	devOnce  sync.Once
 	devIndex map[int64]int // device id → index in the graph
 }
@@ -118,10 +119,6 @@ type Site struct {
 // BuildSite turns a stored model into a chain. Only the ports plugged into a node count as the
 // device's feeds; a device with none is no load on the chain (but still heat in its rack).
 func BuildSite(m Model, measured map[int64]Measurement) (*Site, error) {
-	fraction := m.AllocatedFraction
-	if fraction <= 0 {
-		fraction = DefaultAllocatedFraction
-	}
 	// Nodes not active (planned, offline) are part of the chain but carry nothing: see down.
 	nodes := make([]Node, len(m.Nodes))
 	for i := range m.Nodes {
@@ -156,14 +153,7 @@ func BuildSite(m Model, measured map[int64]Measurement) (*Site, error) {
 		if len(ports) == 0 {
 			continue
 		}
-		redundant := len(d.Ports) >= 2
-		if d.Redundant != nil {
-			redundant = *d.Redundant
-		}
-		np, al := DeviceDraw(d.Ports, redundant, fraction)
-		if ms, ok := measured[d.ID]; ok && ms.PeakW > 0 {
-			al = ms.PeakW // the measured basis replaces the allocation where there is a reading
-		}
+		redundant, np, al := m.draw(&d, measured)
 		devices = append(devices, Device{ID: d.ID, Name: d.Name, Rack: d.RackID, Redundant: redundant, NameplateW: np, AllocatedW: al, Ports: ports})
 	}
 	g, err := Build(nodes, edges, devices)
@@ -464,26 +454,15 @@ func (s *Site) WhatIf(failedNodes, failedUnits []int64, basis Basis) (WhatIfResu
 // outright, or stopped because the power node feeding them is dead. dark is the heat (W) by rack of
 // the devices the failure has darkened.
 func (s *Site) coolingShort(alive func(int64) bool, failedUnits []int64, dark map[int64]float64, b Basis) []CoolingShort {
-	heat := s.heatByRack(b)
 	out := []CoolingShort{}
-	for _, z := range s.Model.Zones {
-		var loadW float64
-		inZone := map[int64]bool{}
-		for _, r := range z.RackIDs {
-			inZone[r] = true
+	for _, z := range s.Zones(b) {
+		loadW := z.HeatKW * 1000
+		for rack := range z.Racks {
+			loadW -= dark[rack]
 		}
-		for rack, w := range heat {
-			if len(z.RackIDs) == 0 && s.Model.RackRooms[rack] == z.RoomID || inZone[rack] {
-				loadW += w - dark[rack]
-			}
-		}
-		var design, running []float64
+		var running []float64
 		var lost []dcim.ObjectRef
-		for _, u := range s.Model.Units {
-			if u.ZoneID == nil || *u.ZoneID != z.ID || u.Status != "active" {
-				continue
-			}
-			design = append(design, u.CapacityKW)
+		for _, u := range z.Units {
 			dead := slices.Contains(failedUnits, u.ID)
 			if u.PowerNodeID != nil && !alive(*u.PowerNodeID) {
 				if _, known := s.Graph.Node(*u.PowerNodeID); known {
@@ -498,12 +477,55 @@ func (s *Site) coolingShort(alive func(int64) bool, failedUnits []int64, dark ma
 		}
 		capKW := dcim.ZoneCapacityKW("N", running)
 		if loadW/1000 > capKW+1e-9 {
-			out = append(out, CoolingShort{Zone: dcim.ObjectRef{Type: dcim.TypeCoolingZone, ID: z.ID, Name: z.Name},
-				HeatLoadKW: loadW / 1000, CapacityKW: capKW, Lost: lost, Redundancy: z.Redundancy,
-				DesignKW: dcim.ZoneCapacityKW(z.Redundancy, design)})
+			out = append(out, CoolingShort{Zone: dcim.ObjectRef{Type: dcim.TypeCoolingZone, ID: z.Zone.ID, Name: z.Zone.Name},
+				HeatLoadKW: loadW / 1000, CapacityKW: capKW, Lost: lost, Redundancy: z.Zone.Redundancy, DesignKW: z.DesignKW})
 		}
 	}
 	return out
+}
+
+// ZoneLoad is a cooling zone with the racks it cools, their heat and its running units.
+type ZoneLoad struct {
+	Zone     dcim.CoolingZone
+	Racks    map[int64]bool     // the listed racks, or every rack of the room
+	HeatKW   float64            // of those racks, on the basis
+	Units    []dcim.CoolingUnit // active units of the zone
+	DesignKW float64            // their capacity with the zone's redundancy held back
+}
+
+// Zones returns the site's cooling zones with their heat on basis b, computed once per basis.
+func (s *Site) Zones(b Basis) []ZoneLoad {
+	return memo(&s.mu, &s.zones, b, func() []ZoneLoad {
+		heat := s.heatByRack(b)
+		out := make([]ZoneLoad, 0, len(s.Model.Zones))
+		for _, z := range s.Model.Zones {
+			zl := ZoneLoad{Zone: z, Racks: map[int64]bool{}}
+			if len(z.RackIDs) > 0 {
+				for _, r := range z.RackIDs {
+					zl.Racks[r] = true
+				}
+			} else {
+				for r, room := range s.Model.RackRooms {
+					if room == z.RoomID {
+						zl.Racks[r] = true
+					}
+				}
+			}
+			for r := range zl.Racks {
+				zl.HeatKW += heat[r] / 1000
+			}
+			var capacities []float64
+			for _, u := range s.Model.Units {
+				if u.ZoneID != nil && *u.ZoneID == z.ID && u.Status == "active" {
+					zl.Units = append(zl.Units, u)
+					capacities = append(capacities, u.CapacityKW)
+				}
+			}
+			zl.DesignKW = dcim.ZoneCapacityKW(z.Redundancy, capacities)
+			out = append(out, zl)
+		}
+		return out
+	})
 }
 
 // heatByRack is the heat (W) of every rack: all its devices' draw, on the chain or not — what a
@@ -513,23 +535,13 @@ func (s *Site) heatByRack(b Basis) map[int64]float64 {
 }
 
 func (s *Site) rackHeat(b Basis) map[int64]float64 {
-	fraction := s.Model.AllocatedFraction
-	if fraction <= 0 {
-		fraction = DefaultAllocatedFraction
-	}
 	out := map[int64]float64{}
-	for _, d := range s.Model.Devices {
+	for i := range s.Model.Devices {
+		d := &s.Model.Devices[i]
 		if d.RackID == 0 {
 			continue
 		}
-		redundant := len(d.Ports) >= 2
-		if d.Redundant != nil {
-			redundant = *d.Redundant
-		}
-		np, al := DeviceDraw(d.Ports, redundant, fraction)
-		if ms, ok := s.measured[d.ID]; ok && ms.PeakW > 0 {
-			al = ms.PeakW
-		}
+		_, np, al := s.Model.draw(d, s.measured)
 		if b == Nameplate {
 			out[d.RackID] += np
 		} else {
@@ -551,15 +563,34 @@ func firstOr(ids []int64) int64 {
 	return ids[0]
 }
 
-// RackHeat is the heat (W) of every rack on basis b: what its devices draw, on the chain or not.
-func (s *Site) RackHeat(b Basis) map[int64]float64 { return s.heatByRack(b.computeBasis()) }
-
 // AllocatedFraction is the share of maximum draw taken as allocated at this site.
 func (s *Site) AllocatedFraction() float64 {
-	if s == nil || s.Model.AllocatedFraction <= 0 {
+	if s == nil {
 		return DefaultAllocatedFraction
 	}
-	return s.Model.AllocatedFraction
+	return s.Model.fraction()
+}
+
+// fraction is the site's allocated fraction, or the default.
+func (m *Model) fraction() float64 {
+	if m.AllocatedFraction <= 0 {
+		return DefaultAllocatedFraction
+	}
+	return m.AllocatedFraction
+}
+
+// draw is whether device d runs on any one of its supplies, and its nameplate and allocated draw;
+// a measured peak replaces the allocation where there is one.
+func (m *Model) draw(d *ModelDevice, measured map[int64]Measurement) (redundant bool, nameplate, allocated float64) {
+	redundant = len(d.Ports) >= 2
+	if d.Redundant != nil {
+		redundant = *d.Redundant
+	}
+	nameplate, allocated = DeviceDraw(d.Ports, redundant, m.fraction())
+	if ms, ok := measured[d.ID]; ok && ms.PeakW > 0 {
+		allocated = ms.PeakW
+	}
+	return redundant, nameplate, allocated
 }
 
 // NodeLoad is one node's load and what it has left.
