@@ -156,15 +156,6 @@ func layoutOf(racks map[string]dcim.Rack, live []string) []hallLayout {
 	return out
 }
 
-func rackName(racks map[string]dcim.Rack, id int64) string {
-	for n, r := range racks {
-		if r.ID == id {
-			return n
-		}
-	}
-	return ""
-}
-
 // seedChain builds the demo's 2N chain: on each side an 11 kV utility incomer, transformer,
 // switchgear with a standby generator, a 6 × 250 kW modular UPS (N+1 modules); per hall a floor PDU,
 // per row a remote power panel, per rack a 32 A three-phase circuit and its 16 A (11 kVA) rack PDU.

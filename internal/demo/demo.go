@@ -292,9 +292,13 @@ func Seed(ctx context.Context, st *store.Store) (bool, error) {
 	for _, dt := range types {
 		byID[dt.ID] = dt
 	}
+	nameOf := make(map[int64]string, len(racks))
+	for name, rk := range racks {
+		nameOf[rk.ID] = name
+	}
 	for i := range devices {
 		d := &devices[i]
-		ab := pduOf[rackName(racks, *d.RackID)]
+		ab := pduOf[nameOf[*d.RackID]]
 		d.PowerFeeds = feed.feedsAB(len(byID[d.DeviceTypeID].PowerPorts), ab[0], ab[1])
 	}
 	if _, err := st.Devices().BulkCreate(ctx, devices); err != nil {

@@ -166,7 +166,7 @@ func Build(nodes []Node, edges []Edge, devices []Device) (*Graph, error) {
 		if n.Derating <= 0 || n.Derating > 1 {
 			n.Derating = 1
 		}
-		if err := checkNode(n); err != nil {
+		if err := CheckNode(n); err != nil {
 			return nil, err
 		}
 		g.index[n.ID] = i
@@ -182,7 +182,7 @@ func Build(nodes []Node, edges []Edge, devices []Device) (*Graph, error) {
 		if !ok {
 			return nil, wiringErr("to_id", e.From, e.To, "power node %d does not exist", e.To)
 		}
-		if err := checkEdge(&g.nodes[from], &g.nodes[to], len(g.inputs[to])); err != nil {
+		if err := CheckEdge(&g.nodes[from], &g.nodes[to], len(g.inputs[to])); err != nil {
 			return nil, err
 		}
 		for _, in := range g.inputs[to] {
@@ -212,7 +212,8 @@ func Build(nodes []Node, edges []Edge, devices []Device) (*Graph, error) {
 	return g, nil
 }
 
-func checkNode(n *Node) error {
+// CheckNode refuses a node that cannot be on its own (a kind it is not, no voltage).
+func CheckNode(n *Node) error {
 	if !slices.Contains(Kinds, n.Kind) {
 		return wiringErr("kind", n.ID, 0, "%q is not a kind of power node", n.Kind)
 	}
@@ -243,9 +244,9 @@ func (n *Node) inputVoltage() float64 {
 	return n.Voltage
 }
 
-// checkEdge refuses wiring that cannot work: feeding a source, feeding from a rack PDU, more inputs
+// CheckEdge refuses wiring that cannot work: feeding a source, feeding from a rack PDU, more inputs
 // than the node has, a three-phase node on a single-phase supply, voltages that do not match.
-func checkEdge(up, down *Node, inputs int) error {
+func CheckEdge(up, down *Node, inputs int) error {
 	switch {
 	case up.ID == down.ID:
 		return wiringErr("to_id", down.ID, up.ID, "%s cannot feed itself", up.Name)

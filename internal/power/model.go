@@ -25,9 +25,3 @@ func FromModel(m *dcim.PowerNode) Node {
 	}
 	return n
 }
-
-// CheckEdge refuses an edge from up to down when down already has inputs others: see Build.
-func CheckEdge(up, down *Node, inputs int) error { return checkEdge(up, down, inputs) }
-
-// CheckNode refuses a node that cannot be on its own (a kind it is not, no voltage).
-func CheckNode(n *Node) error { return checkNode(n) }

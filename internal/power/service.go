@@ -100,20 +100,21 @@ func DeviceDraw(ports []ModelPort, redundant bool, fraction float64) (nameplate,
 
 // Site is a built chain of one site with its cooling, ready for computations.
 type Site struct {
-	ID       int64
-	Version  int64
-	Graph    *Graph
-	Model    Model
-	measured map[int64]Measurement
-	mu       sync.Mutex
-	base     map[Basis]*Result
-	heat     map[Basis]map[int64]float64 // rack → W
-	headroom map[Basis]map[int64]float64 // node → spare kW after failover
-	racks    map[Basis]map[int64]RackPower
-	sides    map[Basis][2]*Result // A side down, B side down
-	zones    map[Basis][]ZoneLoad
-	devOnce  sync.Once
-	devIndex map[int64]int // device id → index in the graph
+	ID        int64
+	Version   int64
+	Graph     *Graph
+	Model     Model
+	measured  map[int64]Measurement
+	mu        sync.Mutex
+	base      map[Basis]*Result
+	heat      map[Basis]map[int64]float64 // rack → W
+	headroom  map[Basis]map[int64]float64 // node → spare kW after failover
+	racks     map[Basis]map[int64]RackPower
+	sides     map[Basis][2]*Result // A side down, B side down
+	zones     map[Basis][]ZoneLoad
+	overloads map[Basis][]Overload
+	devOnce   sync.Once
+	devIndex  map[int64]int // device id → index in the graph
 }
 
 // BuildSite turns a stored model into a chain. Only the ports plugged into a node count as the
@@ -393,25 +394,22 @@ type WhatIfResult struct {
 
 // WhatIf fails the given power nodes and cooling units of one site at once.
 func (s *Site) WhatIf(failedNodes, failedUnits []int64, basis Basis) (WhatIfResult, error) {
-	down := s.down()
-	for _, id := range failedNodes {
-		down[id] = true
-	}
 	res := WhatIfResult{CoolingShort: []CoolingShort{}, MeasuredDevices: s.Measured()}
 	base := s.Base(basis)
 	var imp Impact
 	var alive func(id int64) bool
-	if x, ok := s.Graph.index[firstOr(failedNodes)]; ok && len(failedNodes) == 1 && base.loads[x].Alive {
+	x, known := -1, false
+	if len(failedNodes) == 1 {
+		x, known = s.Graph.index[failedNodes[0]]
+	}
+	if known && base.loads[x].Alive {
 		// One node: only what it changes is computed; overloads elsewhere are those of the base.
 		var next map[int]*change
 		var dead map[int]bool
 		imp, next, dead = s.Graph.singleFailure(x, base)
-		for i := range s.Graph.nodes {
-			if _, changed := next[i]; changed || dead[i] || !base.loads[i].Alive {
-				continue
-			}
-			for _, l := range base.Overloaded(&s.Graph.nodes[i]) {
-				imp.Overloaded = append(imp.Overloaded, Overload{Node: nodeRef(&s.Graph.nodes[i]), Limit: l, Before: l.Load})
+		for _, o := range s.baseOverloads(basis) {
+			if i := s.Graph.index[o.Node.ID]; next[i] == nil && !dead[i] {
+				imp.Overloaded = append(imp.Overloaded, o)
 			}
 		}
 		sortOverloads(imp.Overloaded)
@@ -420,6 +418,10 @@ func (s *Site) WhatIf(failedNodes, failedUnits []int64, basis Basis) (WhatIfResu
 			return ok && base.loads[i].Alive && !dead[i]
 		}
 	} else {
+		down := s.down()
+		for _, id := range failedNodes {
+			down[id] = true
+		}
 		var after *Result
 		var err error
 		imp, after, err = s.Graph.whatIf(failedNodes, down, base, basis.computeBasis())
@@ -551,16 +553,26 @@ func (s *Site) rackHeat(b Basis) map[int64]float64 {
 	return out
 }
 
+// baseOverloads are the overloads with nothing failed (but the nodes not active), once per basis.
+func (s *Site) baseOverloads(b Basis) []Overload {
+	return memo(&s.mu, &s.overloads, b, func() []Overload {
+		base := s.Base(b)
+		var out []Overload
+		for i := range s.Graph.nodes {
+			if !base.loads[i].Alive {
+				continue
+			}
+			for _, l := range base.Overloaded(&s.Graph.nodes[i]) {
+				out = append(out, Overload{Node: nodeRef(&s.Graph.nodes[i]), Limit: l, Before: l.Load})
+			}
+		}
+		return out
+	})
+}
+
 // SweepN1 fails every active node of the site in turn; see Graph.SweepN1.
 func (s *Site) SweepN1(b Basis) []SinglePoint {
 	return s.Graph.sweepN1(s.down(), s.Base(b), b.computeBasis())
-}
-
-func firstOr(ids []int64) int64 {
-	if len(ids) == 0 {
-		return 0
-	}
-	return ids[0]
 }
 
 // AllocatedFraction is the share of maximum draw taken as allocated at this site.

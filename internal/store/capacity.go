@@ -114,20 +114,6 @@ func capacityRacks(ctx context.Context, q querier, where string, args ...any) ([
 	return out, nil
 }
 
-// inList renders ids as numbered parameters after the first n arguments, and the arguments.
-func inList(n int, ids []int64) (string, []any) {
-	ph := ""
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		if i > 0 {
-			ph += ", "
-		}
-		ph += fmt.Sprintf("$%d", n+i+1)
-		args[i] = id
-	}
-	return "(" + ph + ")", args
-}
-
 // CapacityRacks reads the given racks of a site as CapacitySite does, for updating what it read.
 func (s *Store) CapacityRacks(ctx context.Context, siteID int64, rackIDs []int64) ([]capacity.Rack, error) {
 	if len(rackIDs) == 0 {

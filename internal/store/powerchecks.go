@@ -287,23 +287,17 @@ type outletInfo struct {
 // it keeps every outlet of the PDUs it has read (plugging a rack full of servers into two PDUs reads
 // each PDU once) and notes the ports it plugs in.
 func (t *tx) outletsInfo(ctx context.Context, ids []int64) (map[int64]outletInfo, error) {
-	var missing []any
+	var missing []int64
 	for _, id := range ids {
 		if _, ok := t.outlets[id]; !ok {
 			missing = append(missing, id)
 		}
 	}
 	if len(missing) > 0 {
-		ph := ""
-		for i := range missing {
-			if i > 0 {
-				ph += ", "
-			}
-			ph += fmt.Sprintf("$%d", i+1)
-		}
+		in, args := inList(0, missing)
 		rows, err := t.QueryContext(ctx, `SELECT o.id, o.device_id, o.name, o.feed_leg, COALESCE(p.id, 0), COALESCE(p.name, '')
 			FROM power_outlets o LEFT JOIN power_ports p ON p.outlet_id = o.id
-			WHERE o.device_id IN (SELECT device_id FROM power_outlets WHERE id IN (`+ph+`))`, missing...)
+			WHERE o.device_id IN (SELECT device_id FROM power_outlets WHERE id IN `+in+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("outlets: %w", err)
 		}

@@ -92,16 +92,8 @@ func (s *Store) ModelDevices(ctx context.Context, siteID int64, ids []int64) ([]
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := []any{siteID}
-	ph := ""
-	for i, id := range ids {
-		if i > 0 {
-			ph += ", "
-		}
-		args = append(args, id)
-		ph += fmt.Sprintf("$%d", len(args))
-	}
-	return modelDevices(ctx, s.db, "d.site_id = $1 AND d.id IN ("+ph+")", args...)
+	in, args := inList(1, ids)
+	return modelDevices(ctx, s.db, "d.site_id = $1 AND d.id IN "+in, append([]any{siteID}, args...)...)
 }
 
 // ChangedObjects lists the objects written after version, oldest first, and the newest change id;
@@ -129,17 +121,10 @@ func (s *Store) ChangedObjects(ctx context.Context, version int64, limit int) (o
 
 // ChangedSince reports whether an object of one of the given types was written after version.
 func (s *Store) ChangedSince(ctx context.Context, version int64, objectTypes []string) (bool, error) {
-	args := []any{version}
-	ph := ""
-	for i, t := range objectTypes {
-		if i > 0 {
-			ph += ", "
-		}
-		args = append(args, t)
-		ph += fmt.Sprintf("$%d", len(args))
-	}
+	in, args := inList(1, objectTypes)
 	var one int
-	err := s.db.QueryRowContext(ctx, "SELECT 1 FROM changes WHERE id > $1 AND object_type IN ("+ph+") LIMIT 1", args...).Scan(&one)
+	err := s.db.QueryRowContext(ctx, "SELECT 1 FROM changes WHERE id > $1 AND object_type IN "+in+" LIMIT 1",
+		append([]any{version}, args...)...).Scan(&one)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return false, nil
@@ -228,17 +213,9 @@ func (s *Store) FreeOutlets(ctx context.Context, deviceIDs []int64) ([]dcim.Powe
 	if len(deviceIDs) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(deviceIDs))
-	ph := ""
-	for i, id := range deviceIDs {
-		if i > 0 {
-			ph += ", "
-		}
-		ph += fmt.Sprintf("$%d", i+1)
-		args[i] = id
-	}
+	in, args := inList(0, deviceIDs)
 	rows, err := s.db.QueryContext(ctx, "SELECT o.id, o.device_id, o.name, o.feed_leg, o.power_port_id FROM power_outlets o"+
-		" LEFT JOIN power_ports p ON p.outlet_id = o.id WHERE o.device_id IN ("+ph+") AND p.id IS NULL ORDER BY o.device_id, o.id", args...)
+		" LEFT JOIN power_ports p ON p.outlet_id = o.id WHERE o.device_id IN "+in+" AND p.id IS NULL ORDER BY o.device_id, o.id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("free outlets: %w", err)
 	}

@@ -230,6 +230,23 @@ func (d dialect) valuesList(rows [][]any) (string, []any) {
 	return b.String(), args
 }
 
+// inList renders vals as a parenthesized list of numbered parameters after the first n, "($2, $3)",
+// with the arguments to append.
+func inList[T any](n int, vals []T) (string, []any) {
+	var b strings.Builder
+	args := make([]any, len(vals))
+	b.WriteByte('(')
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(n+i+1))
+		args[i] = v
+	}
+	b.WriteByte(')')
+	return b.String(), args
+}
+
 // rackLoad is what a rack holds, as rackContents reads it.
 type rackLoad struct {
 	occ  []dcim.Occupant
