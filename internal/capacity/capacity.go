@@ -69,6 +69,7 @@ type Updater interface {
 	FreeOutletsOfRacks(ctx context.Context, siteID int64, rackIDs []int64) (Outlets, error)
 	DeviceRacks(ctx context.Context, siteID int64, ids []int64) (rack map[int64]int64, plugs map[int64][]int64, err error)
 	ReservationRacks(ctx context.Context, ids []int64) (map[int64]int64, error)
+	PortDevices(ctx context.Context, ids []int64) (map[int64]int64, error)
 }
 
 // NewService returns a Service reading from src.
@@ -142,17 +143,28 @@ func update(ctx context.Context, up Updater, siteID int64, c *cached) (*cached, 
 	if err != nil || more {
 		return nil, err
 	}
-	var devs, res []int64
+	var devs, res, ports []int64
 	for _, o := range objs {
 		switch {
 		case o.Type == dcim.TypeDevice:
 			devs = append(devs, o.ID)
 		case o.Type == dcim.TypeRackReservation:
 			res = append(res, o.ID)
+		case o.Type == dcim.TypePowerPort:
+			ports = append(ports, o.ID) // plugged in or out: its device's outlets and PDUs
 		case slices.Contains(siteTypes, o.Type):
-			return nil, nil // racks, rooms, types, ports or the chain changed: read afresh
+			return nil, nil // racks, rooms, types or the chain changed: read afresh
 		}
 	}
+	owners, err := up.PortDevices(ctx, ports) // a port gone went with its device, logged too
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range owners {
+		devs = append(devs, d)
+	}
+	slices.Sort(devs)
+	devs = slices.Compact(devs)
 	rackNow, plugsNow, err := up.DeviceRacks(ctx, siteID, devs)
 	if err != nil {
 		return nil, err
@@ -321,6 +333,7 @@ type sumContext struct {
 	rows  map[int64]dcim.Row
 	power map[int64]power.RackPower
 	zones []power.ZoneLoad
+	tally spaceTally // scratch of summarize
 }
 
 func newContext(site Site, ps *power.Site, basis power.Basis, now time.Time) *sumContext {
@@ -364,8 +377,9 @@ func (c *sumContext) inScope(scope Scope) []int {
 }
 
 func (c *sumContext) summarize(scope Scope, idx []int) Summary {
-	sum := Summary{Scope: dcim.ObjectRef{Type: scope.Type, ID: scope.ID},
-		Space: Space{Used: map[string]float64{}, Free: map[string]float64{}, LargestFreeBlock: map[string]float64{}}}
+	sum := Summary{Scope: dcim.ObjectRef{Type: scope.Type, ID: scope.ID}}
+	units := &c.tally
+	*units = spaceTally{taken: units.taken, held: units.held}
 	sum.Power.Basis = c.basis
 	switch scope.Type {
 	case dcim.TypeRoom:
@@ -383,7 +397,7 @@ func (c *sumContext) summarize(scope Scope, idx []int) Summary {
 		}
 		inScope[rk.ID] = true
 		sum.Racks++
-		space(&sum.Space, r, c.now)
+		units.add(r, c.now)
 		rp := c.power[rk.ID]
 		sum.Power.NameplateKW += rp.NameplateKW
 		sum.Power.AllocatedKW += rp.AllocatedKW
@@ -407,6 +421,7 @@ func (c *sumContext) summarize(scope Scope, idx []int) Summary {
 			sum.Weight.FloorRating = room.FloorLoadRating
 		}
 	}
+	sum.Space = units.Space()
 	if !math.IsInf(headroom, 1) {
 		sum.Power.HeadroomKW = &headroom
 	}
@@ -428,25 +443,55 @@ func (c *sumContext) summarize(scope Scope, idx []int) Summary {
 	return sum
 }
 
-// space adds one rack's units to s.
-func space(s *Space, r *Rack, now time.Time) {
+// spaceTally adds up racks' units, faces indexed as in faces.
+type spaceTally struct {
+	units, reserved     float64
+	used, free, largest [2]float64
+	taken               [2][]bool // scratch, per half unit
+	held                []bool
+}
+
+// Space is the tally as reported.
+func (t *spaceTally) Space() Space {
+	s := Space{Units: t.units, Reserved: t.reserved, Used: map[string]float64{}, Free: map[string]float64{}, LargestFreeBlock: map[string]float64{}}
+	for k, f := range faces {
+		s.Used[f], s.Free[f], s.LargestFreeBlock[f] = t.used[k], t.free[k], t.largest[k]
+	}
+	return s
+}
+
+// scratch returns b resized to n falses.
+func scratch(b []bool, n int) []bool {
+	if cap(b) < n {
+		return make([]bool, n)
+	}
+	b = b[:n]
+	clear(b)
+	return b
+}
+
+// add tallies one rack's units: those taken by devices (per face), held by reservations in force
+// at now, and free.
+func (t *spaceTally) add(r *Rack, now time.Time) {
 	rk := &r.Rack
 	lo := rk.StartingUnit * 2
 	n := rk.UHeight * 2
-	s.Units += float64(rk.UHeight)
-	taken := map[string][]bool{"front": make([]bool, n), "rear": make([]bool, n)}
+	t.units += float64(rk.UHeight)
+	for k := range faces {
+		t.taken[k] = scratch(t.taken[k], n)
+	}
 	for _, o := range r.Occupants {
 		a, b := int(o.Position*2)-lo, int((o.Position+o.Height)*2)-lo
-		for _, f := range faces {
+		for k, f := range faces {
 			if !(o.FullDepth || o.Face == f) {
 				continue
 			}
 			for i := max(a, 0); i < min(b, n); i++ {
-				taken[f][i] = true
+				t.taken[k][i] = true
 			}
 		}
 	}
-	reserved := make([]bool, n)
+	t.held = scratch(t.held, n)
 	for _, res := range r.Reservations {
 		if !res.Active(now) {
 			continue
@@ -454,26 +499,26 @@ func space(s *Space, r *Rack, now time.Time) {
 		for _, u := range res.Units {
 			for h := 0; h < 2; h++ {
 				if i := u*2 + h - lo; i >= 0 && i < n {
-					reserved[i] = true
+					t.held[i] = true
 				}
 			}
 		}
 	}
 	resSlots := 0
 	for i := 0; i < n; i++ {
-		if reserved[i] && !taken["front"][i] && !taken["rear"][i] {
+		if t.held[i] && !t.taken[0][i] && !t.taken[1][i] {
 			resSlots++
 		}
 	}
-	s.Reserved += float64(resSlots) / 2
-	for _, f := range faces {
+	t.reserved += float64(resSlots) / 2
+	for k := range faces {
 		used, free, run, best := 0, 0, 0, 0
 		for i := 0; i < n; i++ {
 			switch {
-			case taken[f][i]:
+			case t.taken[k][i]:
 				used++
 				run = 0
-			case reserved[i]:
+			case t.held[i]:
 				run = 0
 			default:
 				free++
@@ -481,8 +526,8 @@ func space(s *Space, r *Rack, now time.Time) {
 				best = max(best, run)
 			}
 		}
-		s.Used[f] += float64(used) / 2
-		s.Free[f] += float64(free) / 2
-		s.LargestFreeBlock[f] = math.Max(s.LargestFreeBlock[f], float64(best)/2)
+		t.used[k] += float64(used) / 2
+		t.free[k] += float64(free) / 2
+		t.largest[k] = math.Max(t.largest[k], float64(best)/2)
 	}
 }

@@ -24,10 +24,10 @@ func testRack() Rack {
 }
 
 func TestSpace(t *testing.T) {
-	var s Space
-	s.Used, s.Free, s.LargestFreeBlock = map[string]float64{}, map[string]float64{}, map[string]float64{}
+	var tally spaceTally
 	r := testRack()
-	space(&s, &r, time.Now())
+	tally.add(&r, time.Now())
+	s := tally.Space()
 	// Front: taken U1–2 and the upper half of U7; reserved U9–10; free U3–U6, the lower half of U7, U8.
 	if s.Used["front"] != 2.5 || s.Free["front"] != 5.5 || s.LargestFreeBlock["front"] != 4.5 || s.Reserved != 2 {
 		t.Errorf("front: %+v", s)

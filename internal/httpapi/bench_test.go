@@ -122,9 +122,25 @@ func benchCampus(b *testing.B, st *store.Store) {
 		b.StartTimer()
 		call(b, http.MethodPost, Prefix+"/whatif", whatIf)
 	})
+	call(b, http.MethodGet, fmt.Sprintf("%s/capacity?site=%d", Prefix, ups.Results[0].SiteID), nil) // the first reads the racks
 	measure("capacity-after-device-write", func(b *testing.B, i int) {
 		b.StopTimer()
 		call(b, http.MethodPatch, fmt.Sprintf("%s/devices/%d", Prefix, mover), []byte(fmt.Sprintf(`{"position": %d}`, 47+(i+1)%2)))
+		b.StartTimer()
+		call(b, http.MethodGet, fmt.Sprintf("%s/capacity?site=%d", Prefix, ups.Results[0].SiteID), nil)
+	})
+	// A server's allocated draw changes: the change flows up its feeds to the sources.
+	server, err := st.Devices().List(ctx, dcim.ListQuery{Limit: 1, Filters: map[string][]string{"role": {"server"}, "site_id": {strconv.FormatInt(ups.Results[0].SiteID, 10)}}})
+	if err != nil || len(server.Results) == 0 {
+		b.Fatalf("no server: %v", err)
+	}
+	ports, err := st.PowerPorts().List(ctx, dcim.ListQuery{Limit: 1, Filters: map[string][]string{"device_id": {strconv.FormatInt(server.Results[0].ID, 10)}}})
+	if err != nil || len(ports.Results) == 0 || ports.Results[0].OutletID == nil {
+		b.Fatalf("no plugged port on %s: %v", server.Results[0].Name, err)
+	}
+	measure("capacity-after-draw-change", func(b *testing.B, i int) {
+		b.StopTimer()
+		call(b, http.MethodPatch, fmt.Sprintf("%s/power-ports/%d", Prefix, ports.Results[0].ID), []byte(fmt.Sprintf(`{"allocated_draw": %d}`, 300+i%2*100)))
 		b.StartTimer()
 		call(b, http.MethodGet, fmt.Sprintf("%s/capacity?site=%d", Prefix, ups.Results[0].SiteID), nil)
 	})

@@ -1,6 +1,7 @@
 package power
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -127,6 +128,12 @@ type Graph struct {
 	// Every device's ports in one run: device d's are from portStart[d]; portNode is each one's node.
 	portStart []int
 	portNode  []int
+	// Carried forward (see update.go): devices[:sorted] are in id order as built; tail maps the ids
+	// of devices appended or taken out since to their slot (-1: gone); empty counts the slots
+	// emptied.
+	sorted int
+	tail   map[int64]int
+	empty  int
 }
 
 type edgeRef struct {
@@ -198,6 +205,14 @@ func Build(nodes []Node, edges []Edge, devices []Device) (*Graph, error) {
 	}
 	g.ports = make([][]portRef, len(g.nodes))
 	g.portStart = make([]int, len(devices))
+	g.tail = map[int64]int{}
+	if slices.IsSortedFunc(devices, func(a, b Device) int { return cmp.Compare(a.ID, b.ID) }) {
+		g.sorted = len(devices)
+	} else {
+		for d := range devices {
+			g.tail[devices[d].ID] = d
+		}
+	}
 	for d := range devices {
 		g.portStart[d] = len(g.portNode)
 		for p, port := range devices[d].Ports {
@@ -398,4 +413,26 @@ func (g *Graph) Nodes() []*Node {
 }
 
 // Devices returns the devices of the graph.
-func (g *Graph) Devices() []Device { return g.devices }
+func (g *Graph) Devices() []Device {
+	out := make([]Device, 0, len(g.devices)-g.empty)
+	for i, d := range g.devices {
+		if g.live(i) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// live reports whether slot d holds a device (not one emptied when the device changed or went).
+func (g *Graph) live(d int) bool {
+	i, moved := g.tail[g.devices[d].ID]
+	return !moved || i == d
+}
+
+// deviceIndex is the slot of device id in the graph.
+func (g *Graph) deviceIndex(id int64) (int, bool) {
+	if i, ok := g.tail[id]; ok {
+		return i, i >= 0
+	}
+	return slices.BinarySearchFunc(g.devices[:g.sorted], id, func(d Device, id int64) int { return cmp.Compare(d.ID, id) })
+}

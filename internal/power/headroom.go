@@ -112,40 +112,7 @@ func (s *Site) rackPower(b Basis) map[int64]RackPower {
 	headroom := s.Headroom(b)
 	heatA := s.heatByRack(Allocated)
 	heatN := s.heatByRack(Nameplate)
-	feeds := map[int64]map[int]bool{}
-	for d := range s.Graph.devices {
-		dev := &s.Graph.devices[d]
-		if dev.Rack == 0 {
-			continue
-		}
-		if feeds[dev.Rack] == nil {
-			feeds[dev.Rack] = map[int]bool{}
-		}
-		first := s.Graph.portStart[d]
-		for i := range dev.Ports {
-			feeds[dev.Rack][s.Graph.portNode[first+i]] = true
-		}
-	}
-	// A rack is fed by its rack PDUs too, whether or not anything is plugged in yet.
-	rackOf := make(map[int64]int64, len(s.Model.Devices))
-	for _, d := range s.Model.Devices {
-		if d.RackID != 0 {
-			rackOf[d.ID] = d.RackID
-		}
-	}
-	for _, n := range s.Model.Nodes {
-		if n.DeviceID == nil {
-			continue
-		}
-		rack, ok := rackOf[*n.DeviceID]
-		if !ok {
-			continue
-		}
-		if feeds[rack] == nil {
-			feeds[rack] = map[int]bool{}
-		}
-		feeds[rack][s.Graph.index[n.ID]] = true
-	}
+	feeds := s.rackFeeds()
 	out := map[int64]RackPower{}
 	for rack, w := range heatA {
 		out[rack] = RackPower{AllocatedKW: w / 1000, NameplateKW: heatN[rack] / 1000}
@@ -202,3 +169,56 @@ func (s *Site) rackPower(b Basis) map[int64]RackPower {
 }
 
 func ptrF(v float64) *float64 { return &v }
+
+// rackFeeds is, for every rack, the nodes feeding it directly: those its devices' ports are plugged
+// into, and the rack PDUs mounted in it whether or not anything is plugged in yet; each with how
+// many ports and PDUs put it there. Computed once per built site; carried forward with it.
+func (s *Site) rackFeeds() map[int64]map[int]int {
+	s.mu.Lock()
+	f := s.feeds
+	s.mu.Unlock()
+	if f != nil {
+		return f
+	}
+	f = map[int64]map[int]int{}
+	for d := range s.Graph.devices {
+		s.Graph.countFeeds(f, d, 1)
+	}
+	for _, n := range s.Model.Nodes {
+		if n.DeviceID == nil {
+			continue
+		}
+		if d, ok := s.Model.device(*n.DeviceID); ok {
+			countFeed(f, d.RackID, s.Graph.index[n.ID], 1)
+		}
+	}
+	s.mu.Lock()
+	s.feeds = f
+	s.mu.Unlock()
+	return f
+}
+
+// countFeeds adds sign to the count of every node device slot d's ports are plugged into, in its rack.
+func (g *Graph) countFeeds(f map[int64]map[int]int, d int, sign int) {
+	dev := &g.devices[d]
+	for i := range dev.Ports {
+		countFeed(f, dev.Rack, g.portNode[g.portStart[d]+i], sign)
+	}
+}
+
+// countFeed adds sign to the count of node n feeding rack (0: not racked, not counted), dropping it
+// at zero.
+func countFeed(f map[int64]map[int]int, rack int64, n int, sign int) {
+	if rack == 0 {
+		return
+	}
+	if f[rack] == nil {
+		f[rack] = map[int]int{}
+	}
+	if f[rack][n] += sign; f[rack][n] <= 0 {
+		delete(f[rack], n)
+		if len(f[rack]) == 0 {
+			delete(f, rack)
+		}
+	}
+}

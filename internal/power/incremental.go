@@ -81,6 +81,7 @@ func (g *Graph) singleFailure(x int, base *Result) (Impact, map[int]*change, map
 			switch {
 			case before.Powered && !after.Powered:
 				imp.LostPower = append(imp.LostPower, deviceRef(dev))
+				imp.dark = append(imp.dark, d)
 			case dev.Redundant && before.LivePorts >= 2 && after.LivePorts == 1:
 				imp.LostRedundancy = append(imp.LostRedundancy, deviceRef(dev))
 			}

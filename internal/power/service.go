@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -18,7 +19,7 @@ type Model struct {
 	AllocatedFraction float64
 	Nodes             []dcim.PowerNode
 	Edges             []dcim.PowerEdge
-	Devices           []ModelDevice
+	Devices           []ModelDevice // in id order
 	Zones             []dcim.CoolingZone
 	Units             []dcim.CoolingUnit
 	RackRooms         map[int64]int64 // rack id → room id
@@ -113,8 +114,7 @@ type Site struct {
 	sides     map[Basis][2]*Result // A side down, B side down
 	zones     map[Basis][]ZoneLoad
 	overloads map[Basis][]Overload
-	devOnce   sync.Once
-	devIndex  map[int64]int // device id → index in the graph
+	feeds     map[int64]map[int]int // rack → node → ports and PDUs putting it there: see rackFeeds
 }
 
 // BuildSite turns a stored model into a chain. Only the ports plugged into a node count as the
@@ -129,39 +129,51 @@ func BuildSite(m Model, measured map[int64]Measurement) (*Site, error) {
 	for i, e := range m.Edges {
 		edges[i] = Edge{From: e.FromID, To: e.ToID, Priority: e.Priority}
 	}
+	if !slices.IsSortedFunc(m.Devices, byDeviceID) {
+		m.Devices = slices.Clone(m.Devices)
+		slices.SortFunc(m.Devices, byDeviceID)
+	}
 	devices := make([]Device, 0, len(m.Devices))
 	parsed := map[string]Lines{} // a campus has half a million ports on a handful of line strings
-	for _, d := range m.Devices {
-		var ports []Port
-		for _, p := range d.Ports {
-			if p.Node == 0 {
-				continue
-			}
-			l := Lines{A: 0, B: -1}
-			if p.Lines != "" {
-				pl, ok := parsed[p.Lines]
-				if !ok {
-					var err error
-					if pl, err = ParseLines(p.Lines); err != nil {
-						pl = l
-					}
-					parsed[p.Lines] = pl
-				}
-				l = pl
-			}
-			ports = append(ports, Port{ID: p.ID, Node: p.Node, Lines: l})
+	for i := range m.Devices {
+		if d, on := m.chainDevice(&m.Devices[i], measured, parsed); on {
+			devices = append(devices, d)
 		}
-		if len(ports) == 0 {
-			continue
-		}
-		redundant, np, al := m.draw(&d, measured)
-		devices = append(devices, Device{ID: d.ID, Name: d.Name, Rack: d.RackID, Redundant: redundant, NameplateW: np, AllocatedW: al, Ports: ports})
 	}
 	g, err := Build(nodes, edges, devices)
 	if err != nil {
 		return nil, fmt.Errorf("site %d: %w", m.SiteID, err)
 	}
 	return &Site{ID: m.SiteID, Version: m.Version, Graph: g, Model: m, measured: measured}, nil
+}
+
+// chainDevice is device d as the chain sees it: its draw, and the ports plugged into a node. on is
+// false when none is: the device is no load on the chain. parsed caches parsed line strings.
+func (m *Model) chainDevice(d *ModelDevice, measured map[int64]Measurement, parsed map[string]Lines) (dev Device, on bool) {
+	var ports []Port
+	for _, p := range d.Ports {
+		if p.Node == 0 {
+			continue
+		}
+		l := Lines{A: 0, B: -1}
+		if p.Lines != "" {
+			pl, ok := parsed[p.Lines]
+			if !ok {
+				var err error
+				if pl, err = ParseLines(p.Lines); err != nil {
+					pl = l
+				}
+				parsed[p.Lines] = pl
+			}
+			l = pl
+		}
+		ports = append(ports, Port{ID: p.ID, Node: p.Node, Lines: l})
+	}
+	if len(ports) == 0 {
+		return Device{}, false
+	}
+	redundant, np, al := m.draw(d, measured)
+	return Device{ID: d.ID, Name: d.Name, Rack: d.RackID, Redundant: redundant, NameplateW: np, AllocatedW: al, Ports: ports}, true
 }
 
 // down is the set of nodes not carrying load whatever fails: those not active.
@@ -211,8 +223,8 @@ func (b Basis) computeBasis() Basis {
 // Measured reports how many of the site's devices on the chain have a measured draw.
 func (s *Site) Measured() int {
 	n := 0
-	for _, d := range s.Graph.devices {
-		if ms, ok := s.measured[d.ID]; ok && ms.PeakW > 0 {
+	for i, d := range s.Graph.devices {
+		if ms, ok := s.measured[d.ID]; ok && ms.PeakW > 0 && s.Graph.live(i) {
 			n++
 		}
 	}
@@ -301,39 +313,41 @@ func (s *Service) Site(ctx context.Context, id int64) (*Site, error) {
 type Updater interface {
 	ChangedObjects(ctx context.Context, version int64, limit int) (objs []dcim.ObjectRef, newest int64, more bool, err error)
 	ModelDevices(ctx context.Context, siteID int64, ids []int64) ([]ModelDevice, error)
+	// PortDevices maps the given power ports to their devices (ports gone are left out).
+	PortDevices(ctx context.Context, ids []int64) (map[int64]int64, error)
 }
 
 // updateLimit is the most changes applied to a built chain; past it the site is read again.
 const updateLimit = 2000
 
 // update applies the changes since version to a built site when they only touch devices and their
-// power ports, and rebuilds the chain from the updated model (cheap next to reading it). It returns
-// nil when the site must be read again.
+// power ports: the devices touched are read again and the site carried forward with them (see
+// update.go), or rebuilt from the updated model when it has too many empty slots or the
+// measurements changed. It returns nil when the site must be read again.
 func (s *Service) update(ctx context.Context, up Updater, old *Site, version int64) (*Site, int64, error) {
 	objs, newest, more, err := up.ChangedObjects(ctx, version, updateLimit)
 	if err != nil || more {
 		return nil, 0, err
 	}
-	portDevice := map[int64]int64{}
-	for _, d := range old.Model.Devices {
-		for _, p := range d.Ports {
-			portDevice[p.ID] = d.ID
-		}
-	}
 	touched := map[int64]bool{}
+	var ports []int64
 	for _, o := range objs {
 		switch {
 		case o.Type == dcim.TypeDevice:
 			touched[o.ID] = true
 		case o.Type == dcim.TypePowerPort:
-			d, known := portDevice[o.ID]
-			if !known {
-				return nil, 0, nil // a port of a device of another site, or one not read: read again
-			}
-			touched[d] = true
+			ports = append(ports, o.ID)
 		case slices.Contains(modelTypes, o.Type):
 			return nil, 0, nil // the chain, the racks or the cooling changed: read again
 		}
+	}
+	// A port gone went with its device, whose removal is in the log too.
+	owners, err := up.PortDevices(ctx, ports)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, d := range owners {
+		touched[d] = true
 	}
 	ids := make([]int64, 0, len(touched))
 	for id := range touched {
@@ -343,31 +357,20 @@ func (s *Service) update(ctx context.Context, up Updater, old *Site, version int
 	if err != nil {
 		return nil, 0, err
 	}
-	now := make(map[int64]ModelDevice, len(fresh))
-	for _, d := range fresh {
-		now[d.ID] = d
-	}
-	m := old.Model
-	m.Devices = make([]ModelDevice, 0, len(old.Model.Devices)+len(fresh))
-	for _, d := range old.Model.Devices {
-		if touched[d.ID] {
-			if nd, ok := now[d.ID]; ok {
-				m.Devices = append(m.Devices, nd)
-				delete(now, d.ID)
-			}
-			continue
-		}
-		m.Devices = append(m.Devices, d)
-	}
-	for _, d := range now { // new devices
-		m.Devices = append(m.Devices, d)
-	}
-	slices.SortFunc(m.Devices, func(a, b ModelDevice) int { return cmp.Compare(a.ID, b.ID) })
-	m.Version = newest
+	slices.SortFunc(fresh, byDeviceID)
 	ms, err := s.loads.MeasuredLoads(ctx, old.ID)
 	if err != nil {
 		return nil, 0, err
 	}
+	if maps.Equal(ms, old.measured) {
+		site, err := old.withDevices(touched, fresh, newest)
+		if err != nil || site != nil {
+			return site, newest, err
+		}
+	}
+	m := old.Model
+	m.Version = newest
+	m.Devices, _ = mergeDevices(old.Model.Devices, touched, fresh)
 	site, err := BuildSite(m, ms)
 	if err != nil {
 		return nil, 0, err
@@ -437,15 +440,9 @@ func (s *Site) WhatIf(failedNodes, failedUnits []int64, basis Basis) (WhatIfResu
 	res.Impact = imp
 	// Devices the failure darkens give off no more heat.
 	dark := map[int64]float64{}
-	s.devOnce.Do(func() {
-		s.devIndex = make(map[int64]int, len(s.Graph.devices))
-		for i := range s.Graph.devices {
-			s.devIndex[s.Graph.devices[i].ID] = i
-		}
-	})
-	for _, d := range imp.LostPower {
-		if i, ok := s.devIndex[d.ID]; ok && s.Graph.devices[i].Rack != 0 {
-			dark[s.Graph.devices[i].Rack] += s.Graph.devices[i].draw(basis.computeBasis())
+	for _, i := range imp.dark {
+		if d := &s.Graph.devices[i]; d.Rack != 0 {
+			dark[d.Rack] += d.draw(basis.computeBasis())
 		}
 	}
 	res.CoolingShort = s.coolingShort(alive, failedUnits, dark, basis.computeBasis())
@@ -581,6 +578,17 @@ func (s *Site) AllocatedFraction() float64 {
 		return DefaultAllocatedFraction
 	}
 	return s.Model.fraction()
+}
+
+func byDeviceID(a, b ModelDevice) int { return cmp.Compare(a.ID, b.ID) }
+
+// device finds device id in the model (Devices are in id order).
+func (m *Model) device(id int64) (*ModelDevice, bool) {
+	i, ok := slices.BinarySearchFunc(m.Devices, id, func(d ModelDevice, id int64) int { return cmp.Compare(d.ID, id) })
+	if !ok {
+		return nil, false
+	}
+	return &m.Devices[i], true
 }
 
 // fraction is the site's allocated fraction, or the default.

@@ -21,6 +21,7 @@ type Impact struct {
 	LostRedundancy []dcim.ObjectRef `json:"lost_redundancy"` // devices running on their last live feed
 	Overloaded     []Overload       `json:"overloaded"`      // nodes over a derated rating, worst first
 	Basis          Basis            `json:"load_basis"`
+	dark           []int            // the devices of LostPower, by slot in the graph
 }
 
 func nodeRef(n *Node) dcim.ObjectRef {
@@ -61,6 +62,7 @@ func (g *Graph) whatIf(failed []int64, down map[int64]bool, base *Result, basis 
 		switch {
 		case b.Powered && !a.Powered:
 			imp.LostPower = append(imp.LostPower, deviceRef(&g.devices[d]))
+			imp.dark = append(imp.dark, d)
 		case g.devices[d].Redundant && b.LivePorts >= 2 && a.LivePorts == 1:
 			imp.LostRedundancy = append(imp.LostRedundancy, deviceRef(&g.devices[d]))
 		}

@@ -96,6 +96,28 @@ func (s *Store) ModelDevices(ctx context.Context, siteID int64, ids []int64) ([]
 	return modelDevices(ctx, s.db, "d.site_id = $1 AND d.id IN "+in, append([]any{siteID}, args...)...)
 }
 
+// PortDevices maps the given power ports to their devices; ports gone are left out.
+func (s *Store) PortDevices(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, args := inList(0, ids)
+	rows, err := s.db.QueryContext(ctx, "SELECT id, device_id FROM power_ports WHERE id IN "+in, args...)
+	if err != nil {
+		return nil, fmt.Errorf("power ports: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var port, dev int64
+		if err := rows.Scan(&port, &dev); err != nil {
+			return nil, err
+		}
+		out[port] = dev
+	}
+	return out, rows.Err()
+}
+
 // ChangedObjects lists the objects written after version, oldest first, and the newest change id;
 // more reports that there were more than limit.
 func (s *Store) ChangedObjects(ctx context.Context, version int64, limit int) (objs []dcim.ObjectRef, newest int64, more bool, err error) {
@@ -123,7 +145,9 @@ func (s *Store) ChangedObjects(ctx context.Context, version int64, limit int) (o
 func (s *Store) ChangedSince(ctx context.Context, version int64, objectTypes []string) (bool, error) {
 	in, args := inList(1, objectTypes)
 	var one int
-	err := s.db.QueryRowContext(ctx, "SELECT 1 FROM changes WHERE id > $1 AND object_type IN "+in+" LIMIT 1",
+	// object_type || '' keeps SQLite off the (object_type, object_id) index, which for "device" would
+	// walk every device ever written instead of the few changes after version.
+	err := s.db.QueryRowContext(ctx, "SELECT 1 FROM changes WHERE id > $1 AND object_type || '' IN "+in+" LIMIT 1",
 		append([]any{version}, args...)...).Scan(&one)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
