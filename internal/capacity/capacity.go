@@ -4,6 +4,7 @@
 package capacity
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"math"
@@ -268,8 +269,51 @@ type Power struct {
 	// be added to the tightest rack. Null when no rack is fed by the chain.
 	HeadroomKW *float64 `json:"failover_headroom_kw"`
 	Unfed      int      `json:"unfed_racks"` // racks with devices but no feed the chain knows
+	// BudgetKW is what the racks' feeds may carry with redundancy honoured, summed over the racks
+	// whose feeds are all rated: the power provisioned to the scope.
+	BudgetKW *float64 `json:"budget_kw"`
+	// Phases is the racks' feeds line by line, per side: current now and with the other side down,
+	// against the derated ratings, summed.
+	Phases []PhaseLoad `json:"phases"`
 	// Feeds, for one rack: each feed line by line, now and with the other side down.
 	Feeds []power.FeedLoad `json:"feeds,omitempty"`
+}
+
+// PhaseLoad is one line of one side of the scope's rack feeds, summed over them.
+type PhaseLoad struct {
+	Side     string   `json:"side"`
+	Phase    string   `json:"phase"`
+	Feeds    int      `json:"feeds"`
+	Amps     float64  `json:"amps"`
+	Failover float64  `json:"failover_amps" doc:"with the other side down"`
+	Limit    *float64 `json:"limit_amps" doc:"the derated ratings of the feeds rated in amperes"`
+}
+
+// addPhases adds a rack's feeds to the per-side, per-line totals in by.
+func addPhases(by map[[2]string]*PhaseLoad, feeds []power.FeedLoad) {
+	for _, f := range feeds {
+		for _, l := range f.Lines {
+			k := [2]string{f.Side, l.Phase}
+			p := by[k]
+			if p == nil {
+				p = &PhaseLoad{Side: f.Side, Phase: l.Phase}
+				by[k] = p
+			}
+			p.Feeds++
+			p.Amps += l.Amps
+			p.Failover += l.Failover
+			if l.Limit != nil {
+				p.Limit = ptr(*l.Limit + orZero(p.Limit))
+			}
+		}
+	}
+}
+
+func orZero(p *float64) float64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 // Cooling is the heat of the scope's zones against their design capacity (redundancy held back).
@@ -388,6 +432,7 @@ func (c *sumContext) summarize(scope Scope, idx []int) Summary {
 		sum.Scope.Name = c.rows[scope.ID].Name
 	}
 	headroom := math.Inf(1)
+	phases := map[[2]string]*PhaseLoad{}
 	inScope := make(map[int64]bool, len(idx))
 	for _, i := range idx {
 		r := &c.site.Racks[i]
@@ -401,6 +446,10 @@ func (c *sumContext) summarize(scope Scope, idx []int) Summary {
 		rp := c.power[rk.ID]
 		sum.Power.NameplateKW += rp.NameplateKW
 		sum.Power.AllocatedKW += rp.AllocatedKW
+		if rp.BudgetKW != nil {
+			sum.Power.BudgetKW = ptr(orZero(sum.Power.BudgetKW) + *rp.BudgetKW)
+		}
+		addPhases(phases, rp.Feeds)
 		switch {
 		case rp.HeadroomKW != nil:
 			headroom = math.Min(headroom, *rp.HeadroomKW)
@@ -422,6 +471,13 @@ func (c *sumContext) summarize(scope Scope, idx []int) Summary {
 		}
 	}
 	sum.Space = units.Space()
+	sum.Power.Phases = make([]PhaseLoad, 0, len(phases))
+	for _, p := range phases {
+		sum.Power.Phases = append(sum.Power.Phases, *p)
+	}
+	slices.SortFunc(sum.Power.Phases, func(a, b PhaseLoad) int {
+		return cmp.Or(cmp.Compare(a.Side, b.Side), cmp.Compare(a.Phase, b.Phase))
+	})
 	if !math.IsInf(headroom, 1) {
 		sum.Power.HeadroomKW = &headroom
 	}

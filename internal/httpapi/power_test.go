@@ -360,6 +360,51 @@ func TestCapacityAPI(t *testing.T) {
 			math.Abs(b1.Lines[0].Failover-3000/(vln*0.95)) > 1e-9 || math.Abs(b1.Lines[2].Failover) > 1e-9 {
 			t.Errorf("RPDU-B1 lines: %+v", b1)
 		}
+		// Budget and phases, the same for the rack and the site (it has one rack). The rack PDUs are
+		// unrated: each is bounded by the 16 A circuit feeding it alone, 80% of √3 × 400 V × 16 A at PF
+		// 0.95 = 8.425 kW; either side must carry the rack alone, so the budget is one side's.
+		for _, q := range []string{fmt.Sprintf("rack=%d", idOf(t, rack)), fmt.Sprintf("site=%d", f.site)} {
+			var bp struct {
+				Power struct {
+					BudgetKW *float64 `json:"budget_kw"`
+					Phases   []struct {
+						Side, Phase string
+						Feeds       int
+						Amps        float64
+						Failover    float64  `json:"failover_amps"`
+						Limit       *float64 `json:"limit_amps"`
+					} `json:"phases"`
+					Feeds []struct {
+						RatedBy *objRef `json:"rated_by"`
+					} `json:"feeds"`
+				} `json:"power"`
+			}
+			r := e.do(t, http.MethodGet, Prefix+"/capacity?"+q, nil)
+			if err := json.Unmarshal(r.body, &bp); err != nil {
+				t.Fatal(err)
+			}
+			wantBudget := 0.8 * math.Sqrt(3) * 400 * 16 * 0.95 / 1000
+			if bp.Power.BudgetKW == nil || math.Abs(*bp.Power.BudgetKW-wantBudget) > 1e-9 {
+				t.Errorf("%s budget: %v, want %.4f kW", q, bp.Power.BudgetKW, wantBudget)
+			}
+			if q[:4] == "rack" && (len(bp.Power.Feeds) != 2 || bp.Power.Feeds[0].RatedBy == nil || bp.Power.Feeds[0].RatedBy.Name != "CIR-A1") {
+				t.Errorf("rack feeds rated by: %s", r)
+			}
+			// Side A: L1 carries half of the three servers (1.5 kW), all of them with B down; L3 the box
+			// (500 W) and half the shelf (400 W), and with B down only the box: the shelf needs both.
+			amps := func(w float64) float64 { return w / (400 / math.Sqrt(3) * 0.95) }
+			if len(bp.Power.Phases) != 6 {
+				t.Fatalf("%s phases: %s", q, r)
+			}
+			a1, a3 := bp.Power.Phases[0], bp.Power.Phases[2]
+			if a1.Side != "A" || a1.Phase != "L1" || a1.Feeds != 1 || math.Abs(a1.Amps-amps(1500)) > 1e-9 || math.Abs(a1.Failover-amps(3000)) > 1e-9 ||
+				a1.Limit == nil || *a1.Limit != 12.8 {
+				t.Errorf("%s A L1: %+v", q, a1)
+			}
+			if a3.Phase != "L3" || math.Abs(a3.Amps-amps(900)) > 1e-9 || math.Abs(a3.Failover-amps(500)) > 1e-9 {
+				t.Errorf("%s A L3: %+v", q, a3)
+			}
+		}
 		r = e.do(t, http.MethodGet, fmt.Sprintf("%s/capacity?site=%d&racks=true", Prefix, f.site), nil)
 		if err := json.Unmarshal(r.body, &got); err != nil || len(got.PerRack) != 1 {
 			t.Errorf("per rack: %v %d", err, len(got.PerRack))

@@ -71,6 +71,8 @@ func (l Lines) String() string {
 	switch {
 	case l.Three:
 		return "L1-L2-L3"
+	case l.A < 0 || l.A > 2:
+		return "" // not said
 	case l.B < 0:
 		return lineNames[l.A]
 	}

@@ -79,9 +79,13 @@ func (s *Site) sideDown(b Basis) [2]*Result {
 // FeedLoad is one feed of a rack, line by line: the current now and with the other side down,
 // against the derated rating.
 type FeedLoad struct {
-	Node  dcim.ObjectRef `json:"node"`
-	Side  string         `json:"side"`
-	Lines []LineLoad     `json:"lines"`
+	Node     dcim.ObjectRef `json:"node"`
+	Side     string         `json:"side"`
+	BudgetKW *float64       `json:"budget_kw" doc:"the real power it may carry continuously (derated), null where unrated"`
+	// RatedBy is the node whose ratings stand for the feed's when it has none of its own: the one
+	// circuit feeding only it (an unrated rack PDU on its breaker).
+	RatedBy *dcim.ObjectRef `json:"rated_by,omitempty"`
+	Lines   []LineLoad      `json:"lines"`
 }
 
 // LineLoad is one line of a feed.
@@ -99,8 +103,12 @@ type RackPower struct {
 	// HeadroomKW is the least spare capacity after failover over every node feeding the rack, from its
 	// rack PDUs up to the sources: what one more load in the rack may draw. Null when the rack has no
 	// feed the chain knows.
-	HeadroomKW *float64   `json:"failover_headroom_kw"`
-	Feeds      []FeedLoad `json:"feeds"` // the nodes plugged into directly (rack PDUs, circuits), per line
+	HeadroomKW *float64 `json:"failover_headroom_kw"`
+	// BudgetKW is what the rack's feeds may carry with redundancy honoured: with A and B feeds, the
+	// lesser side (either must carry the whole rack alone); otherwise all of them. Null when a
+	// feed is unrated.
+	BudgetKW *float64   `json:"budget_kw"`
+	Feeds    []FeedLoad `json:"feeds"` // the nodes plugged into directly (rack PDUs, circuits), per line
 }
 
 // Racks returns the power of every rack of the site with devices in it.
@@ -136,6 +144,14 @@ func (s *Site) rackPower(b Basis) map[int64]RackPower {
 		for n := range fs {
 			node := &s.Graph.nodes[n]
 			fl := FeedLoad{Node: nodeRef(node), Side: node.Side}
+			rated := &s.Graph.nodes[s.Graph.ratedFeed(n)]
+			if rated != node {
+				ref := nodeRef(rated)
+				fl.RatedBy = &ref
+			}
+			if kw := rated.BudgetKW(); !math.IsInf(kw, 1) {
+				fl.BudgetKW = &kw
+			}
 			other := fail[0] // A down: what B carries
 			if node.Side == "A" {
 				other = fail[1]
@@ -152,14 +168,15 @@ func (s *Site) rackPower(b Basis) map[int64]RackPower {
 				if node.Side == "" {
 					ll.Failover = math.Max(fail[0].loads[n].Amps[k], fail[1].loads[n].Amps[k])
 				}
-				if node.RatedAmps > 0 {
-					ll.Limit = ptrF(node.Derating * node.RatedAmps)
+				if rated.RatedAmps > 0 {
+					ll.Limit = ptrF(rated.Derating * rated.RatedAmps)
 				}
 				fl.Lines = append(fl.Lines, ll)
 			}
 			rp.Feeds = append(rp.Feeds, fl)
 		}
 		sort.Slice(rp.Feeds, func(i, j int) bool { return rp.Feeds[i].Node.Name < rp.Feeds[j].Node.Name })
+		rp.BudgetKW = budget(rp.Feeds)
 		if !math.IsInf(spare, 1) {
 			rp.HeadroomKW = &spare
 		}
@@ -169,6 +186,70 @@ func (s *Site) rackPower(b Basis) map[int64]RackPower {
 }
 
 func ptrF(v float64) *float64 { return &v }
+
+// ratedFeed is feed n, or, while it is unrated, the one node feeding it alone (a rack PDU's
+// circuit), whose ratings then bound it.
+func (g *Graph) ratedFeed(n int) int {
+	for !g.nodes[n].rated() && len(g.inputs[n]) == 1 && len(g.outputs[g.inputs[n][0].from]) == 1 {
+		n = g.inputs[n][0].from
+	}
+	return n
+}
+
+// rated reports whether node n has any rating.
+func (n *Node) rated() bool { return n.CapacityKW() > 0 || n.RatedKVA > 0 || n.RatedAmps > 0 }
+
+// BudgetKW is the real power node n may carry continuously: the least of its ratings, derated, in
+// kW (kVA at its power factor; amperes on every line at its line voltage and power factor).
+// +Inf when it is not rated.
+func (n *Node) BudgetKW() float64 {
+	kw := math.Inf(1)
+	if r := n.CapacityKW(); r > 0 {
+		kw = n.Derating * r
+	}
+	if n.RatedKVA > 0 {
+		kw = math.Min(kw, n.Derating*n.RatedKVA*n.PowerFactor)
+	}
+	if n.RatedAmps > 0 {
+		va := n.Voltage * n.RatedAmps // one line
+		if n.Phases == 3 {
+			va = math.Sqrt(3) * n.Voltage * n.RatedAmps
+		}
+		kw = math.Min(kw, n.Derating*va*n.PowerFactor/1000)
+	}
+	return kw
+}
+
+// budget is what feeds may carry with redundancy honoured (see RackPower.BudgetKW); nil when one is
+// unrated or there are none.
+func budget(feeds []FeedLoad) *float64 {
+	var side [3]float64 // A, B, neither
+	var has [3]bool
+	for _, f := range feeds {
+		if f.BudgetKW == nil {
+			return nil
+		}
+		k := 2
+		switch f.Side {
+		case "A":
+			k = 0
+		case "B":
+			k = 1
+		}
+		side[k] += *f.BudgetKW
+		has[k] = true
+	}
+	var kw float64
+	switch {
+	case has[0] && has[1]:
+		kw = math.Min(side[0], side[1]) + side[2]
+	case has[0] || has[1] || has[2]:
+		kw = side[0] + side[1] + side[2]
+	default:
+		return nil
+	}
+	return &kw
+}
 
 // rackFeeds is, for every rack, the nodes feeding it directly: those its devices' ports are plugged
 // into, and the rack PDUs mounted in it whether or not anything is plugged in yet; each with how
