@@ -201,7 +201,7 @@ func TestCommands(t *testing.T) {
 		!strings.Contains(out, "1 halls, 3 racks, 90 devices") {
 		t.Errorf("demo generate: %q", out)
 	}
-	if out := plenum(t, "capacity", "--data", data, "Cyberjaya DC1"); !strings.Contains(out, "Data Hall 1") || !strings.Contains(out, "HEADROOM kW") {
+	if out := plenum(t, "capacity", "--data", data, "Cyberjaya DC1"); !strings.Contains(out, "Data Hall 1") || !strings.Contains(out, "HEADROOM kW") || !strings.Contains(out, "BUDGET kW") || !strings.Contains(out, "FAILOVER A") {
 		t.Errorf("capacity: %q", out)
 	}
 	if out := plenum(t, "whatif", "--data", data, "--site", "Cyberjaya DC1", "UPS-A"); !strings.Contains(out, "lost power: 49 ") ||

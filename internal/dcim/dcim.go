@@ -200,6 +200,7 @@ type Device struct {
 	Face           string      `json:"face" required:"false" enum:",front,rear"`
 	MountSide      string      `json:"mount_side" required:"false" enum:",left,right" doc:"side of the rack a 0-U device hangs on"`
 	PowerRedundant *bool       `json:"power_redundant" required:"false" nullable:"true" doc:"whether any one of its power supplies carries it (1+1); empty: yes when it has two or more"`
+	PowerSplit     string      `json:"power_split" required:"false" enum:",shared,primary" doc:"how a redundant device shares its load among its live supplies: shared equally (empty: the default) or primary: its first live supply carries it all, the others stand by (hot spare)"`
 	PowerFeeds     []PowerFeed `json:"power_feeds,omitempty" required:"false" nullable:"true" writeOnly:"true" doc:"on create only: where the power ports of its type are plugged in, in their order; later, change the power ports"`
 	Airflow        string      `json:"airflow" required:"false" enum:",front-to-rear,rear-to-front,left-to-right,right-to-left,side-to-rear,rear-to-side,bottom-to-top,top-to-bottom,passive,mixed"`
 	Description    string      `json:"description" required:"false" maxLength:"200"`

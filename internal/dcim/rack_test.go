@@ -153,6 +153,8 @@ func TestNormalize(t *testing.T) {
 		{"device position without rack", (&Device{Name: "d", Position: ptr(1.0), Face: "front"}).Normalize(), "position"},
 		{"device position without face", (&Device{Name: "d", RackID: ptr(int64(1)), Position: ptr(1.0)}).Normalize(), "face"},
 		{"device third unit", (&Device{Name: "d", RackID: ptr(int64(1)), Position: ptr(1.25), Face: "front"}).Normalize(), "position"},
+		{"device primary split, not redundant", (&Device{Name: "d", PowerSplit: "primary", PowerRedundant: ptr(false)}).Normalize(), "power_split"},
+		{"device unknown split", (&Device{Name: "d", PowerSplit: "half"}).Normalize(), "power_split"},
 		{"reservation duplicate unit", (&RackReservation{Units: []int{3, 3}, Description: "x"}).Normalize(), "units"},
 		{"tag colour", (&Tag{Name: "t", Color: "red"}).Normalize(), "color"},
 	}

@@ -311,6 +311,10 @@ func (d *Device) Normalize() error {
 	oneOf(&p, "face", d.Face, "", "front", "rear")
 	oneOf(&p, "mount_side", d.MountSide, "", "left", "right")
 	oneOf(&p, "airflow", d.Airflow, airflows...)
+	oneOf(&p, "power_split", d.PowerSplit, "", "shared", "primary")
+	if d.PowerSplit == "primary" && d.PowerRedundant != nil && !*d.PowerRedundant {
+		p.Add("power_split", "primary: one supply carries the device while the others stand by, which needs a redundant device (power_redundant is false)")
+	}
 	if d.RackID == nil {
 		if d.Position != nil {
 			p.Add("position", "a device needs a rack to have a position")

@@ -428,6 +428,17 @@ func TestCapacityAPI(t *testing.T) {
 			cirA.HeadroomKW == nil || math.Abs(*cirA.HeadroomKW-(12.8*vLN*0.95-3000)/1000) > 1e-9 {
 			t.Errorf("CIR-A1 load: %+v", cirA)
 		}
+		// srv1's second supply becomes a hot spare: its 1 kW moves to the A circuit, until A fails.
+		e.expect(t, http.StatusOK, http.MethodPatch, itemPath("devices", f.ids["srv1"]), obj{"power_split": "primary"})
+		r = e.do(t, http.MethodGet, fmt.Sprintf("%s/power-loads?site=%d&kind=circuit", Prefix, f.site), nil)
+		if err := json.Unmarshal(r.body, &loads); err != nil || len(loads.Nodes) != 2 {
+			t.Fatalf("power-loads: %s", r)
+		}
+		if a, b := loads.Nodes[0], loads.Nodes[1]; math.Abs(a.KW-3.0) > 1e-9 || math.Abs(b.KW-1.5) > 1e-9 || math.Abs(a.Amps[0]-2000/(vLN*0.95)) > 1e-9 {
+			t.Errorf("with srv1 on its primary supply: CIR-A1 %+v, CIR-B1 %+v", a, b)
+		}
+		e.refuse(t, http.MethodPatch, itemPath("devices", f.ids["stor1"]), obj{"power_split": "primary", "power_redundant": false},
+			want{status: http.StatusBadRequest, field: "power_split"})
 		e.refuse(t, http.MethodGet, Prefix+"/capacity", nil, want{status: http.StatusBadRequest, field: "site"})
 		e.refuse(t, http.MethodGet, fmt.Sprintf("%s/capacity?site=%d&rack=%d", Prefix, f.site, idOf(t, rack)), nil, want{status: http.StatusBadRequest, field: "site"})
 		e.refuse(t, http.MethodGet, Prefix+"/capacity?room=999999", nil, want{status: http.StatusBadRequest, field: "room"})

@@ -70,10 +70,11 @@ func (g *Graph) Compute(s Scenario) *Result {
 		if !st.Powered {
 			continue
 		}
-		w := dev.draw(s.Basis) / float64(live)
+		alive := func(n int) bool { return r.loads[n].Alive }
+		w, lead := dev.draw(s.Basis), g.leadPort(d, alive)
 		for i := range dev.Ports {
-			if r.loads[g.portNode[first+i]].Alive {
-				share[first+i] = w
+			if alive(g.portNode[first+i]) {
+				share[first+i] = dev.portShare(w, live, i, lead)
 			}
 		}
 	}
@@ -152,6 +153,30 @@ func (g *Graph) contribution(c, p int, cur Currents, f float64) Currents {
 // activeInputs are the live inputs of node n with the lowest priority.
 func (g *Graph) activeInputs(n int, loads []Load) []int {
 	return g.activeInputsWhere(n, func(i int) bool { return loads[i].Alive })
+}
+
+// portShare is the part of the device's draw w that its live port i carries, of live ports alive:
+// an equal share, or for a Primary device all of it on the first live port (lead) and none on the
+// others.
+func (d *Device) portShare(w float64, live, i, lead int) float64 {
+	if d.Primary {
+		if i == lead {
+			return w
+		}
+		return 0
+	}
+	return w / float64(live)
+}
+
+// leadPort is the first port of device d whose node is alive, or -1.
+func (g *Graph) leadPort(d int, alive func(n int) bool) int {
+	first := g.portStart[d]
+	for i := range g.devices[d].Ports {
+		if alive(g.portNode[first+i]) {
+			return i
+		}
+	}
+	return -1
 }
 
 // draw is the device's load on basis b.

@@ -94,13 +94,14 @@ type Port struct {
 }
 
 // Device is a load: its draw in watts (nameplate and allocated) and its ports. A redundant device
-// runs on any one of its ports, sharing its load among those alive; a non-redundant one needs all of
-// them.
+// runs on any one of its ports, sharing its load among those alive (or, Primary, carried by the
+// first of them alone); a non-redundant one needs all of them, sharing its load equally.
 type Device struct {
 	ID                     int64
 	Name                   string
 	Rack                   int64
 	Redundant              bool
+	Primary                bool
 	NameplateW, AllocatedW float64
 	Ports                  []Port
 }

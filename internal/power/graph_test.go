@@ -131,6 +131,24 @@ func TestLoadsRollUp(t *testing.T) {
 	}
 }
 
+// A redundant device set to primary runs on its first live supply alone, the other standing by
+// (a hot-spare power supply): srv1 puts its 1 kW on the A side only, until A fails.
+func TestPrimarySplit(t *testing.T) {
+	f := newFacility2N()
+	f.devices[0].Primary = true
+	g := f.graph(t)
+	r := g.Compute(Scenario{Basis: Allocated})
+	near1(t, "RPDU-A1 L1", r.Load(f.id["RPDU-A1"]).Amps[0], (1000+500+500)/vLN, 1e-9)
+	near1(t, "RPDU-B1 L1", r.Load(f.id["RPDU-B1"]).Amps[0], (500+500)/vLN, 1e-9)
+	near1(t, "UTIL-A W", r.Load(f.id["UTIL-A"]).Watts, 3000, 1e-9)
+	near1(t, "UTIL-B W", r.Load(f.id["UTIL-B"]).Watts, 1000+100+400, 1e-9)
+	down := g.Compute(Scenario{Basis: Allocated, Failed: map[int64]bool{f.id["UPS-A"]: true}})
+	near1(t, "RPDU-B1 L1, A down", down.Load(f.id["RPDU-B1"]).Amps[0], 3000/vLN, 1e-9)
+	if st := down.Device(0); !st.Powered || st.LivePorts != 1 {
+		t.Errorf("srv1 with A down: %+v", st)
+	}
+}
+
 func mustNode(t *testing.T, g *Graph, id int64) *Node {
 	t.Helper()
 	n, ok := g.Node(id)

@@ -86,6 +86,8 @@ func (g *Graph) singleFailure(x int, base *Result) (Impact, map[int]*change, map
 				imp.LostRedundancy = append(imp.LostRedundancy, deviceRef(dev))
 			}
 			w := dev.draw(base.basis)
+			leadBefore := g.leadPort(d, func(n int) bool { return base.loads[n].Alive })
+			leadAfter := g.leadPort(d, aliveAfter)
 			for i := range dev.Ports {
 				pn := g.portNode[first+i]
 				if !aliveAfter(pn) {
@@ -93,10 +95,10 @@ func (g *Graph) singleFailure(x int, base *Result) (Impact, map[int]*change, map
 				}
 				var oldW, newW float64
 				if before.Powered && base.loads[pn].Alive {
-					oldW = w / float64(liveBefore)
+					oldW = dev.portShare(w, liveBefore, i, leadBefore)
 				}
 				if after.Powered {
-					newW = w / float64(liveAfter)
+					newW = dev.portShare(w, liveAfter, i, leadAfter)
 				}
 				if dw := newW - oldW; dw != 0 {
 					add(pn, dw, g.nodes[pn].portCurrents(dw, dev.Ports[i].Lines))

@@ -56,6 +56,8 @@ func mixedFacility() *facility2N {
 	dev(202, "gpu2", true, 2500, port("RPDU-C2", "L1"), port("RPDU-B1", "L3"))
 	dev(203, "nas1", false, 600, port("RPDU-C1", "L1"), port("RPDU-C2", "L1"))
 	dev(204, "edge1", true, 300, port("RPDU-C1", "L1"), port("RPDU-C2", "L1"), port("RPDU-A1", "L2"))
+	dev(205, "spare1", true, 700, port("RPDU-A1", "L1"), port("RPDU-C2", "L1"), port("RPDU-B1", "L2")) // hot-spare supplies
+	f.devices[len(f.devices)-1].Primary = true
 	return f
 }
 

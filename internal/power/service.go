@@ -31,6 +31,7 @@ type ModelDevice struct {
 	Name      string
 	RackID    int64 // 0 when not racked
 	Redundant *bool
+	Split     string // "primary": the first live port carries a redundant device
 	Ports     []ModelPort
 }
 
@@ -173,7 +174,8 @@ func (m *Model) chainDevice(d *ModelDevice, measured map[int64]Measurement, pars
 		return Device{}, false
 	}
 	redundant, np, al := m.draw(d, measured)
-	return Device{ID: d.ID, Name: d.Name, Rack: d.RackID, Redundant: redundant, NameplateW: np, AllocatedW: al, Ports: ports}, true
+	return Device{ID: d.ID, Name: d.Name, Rack: d.RackID, Redundant: redundant, Primary: redundant && d.Split == "primary",
+		NameplateW: np, AllocatedW: al, Ports: ports}, true
 }
 
 // down is the set of nodes not carrying load whatever fails: those not active.

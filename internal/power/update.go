@@ -233,10 +233,13 @@ func (r *Result) withDevices(ng *Graph, gone []int, first int) (*Result, []int) 
 			return
 		}
 		dev := &g.devices[d]
-		w := sign * dev.draw(r.basis) / float64(st.LivePorts)
+		alive := func(n int) bool { return r.loads[n].Alive }
+		w, lead := sign*dev.draw(r.basis), g.leadPort(d, alive)
 		for i := range dev.Ports {
-			if n := g.portNode[g.portStart[d]+i]; r.loads[n].Alive {
-				add(n, w, g.nodes[n].portCurrents(w, dev.Ports[i].Lines))
+			if n := g.portNode[g.portStart[d]+i]; alive(n) {
+				if pw := dev.portShare(w, st.LivePorts, i, lead); pw != 0 {
+					add(n, pw, g.nodes[n].portCurrents(pw, dev.Ports[i].Lines))
+				}
 			}
 		}
 	}

@@ -70,6 +70,9 @@ func randomDevice(rng *rand.Rand, m *Model, id int64) ModelDevice {
 		red := rng.IntN(2) == 0
 		d.Redundant = &red
 	}
+	if rng.IntN(3) == 0 {
+		d.Split = "primary"
+	}
 	for p := range 1 + rng.IntN(3) {
 		port := ModelPort{ID: id*10 + int64(p)}
 		if rng.IntN(6) > 0 {

@@ -29,7 +29,7 @@ func (s *Store) ModelVersion(ctx context.Context) (int64, error) {
 // with the node feeding it: the circuit it is wired to, or the rack PDU whose outlet it is plugged
 // into. Devices come in id order.
 func modelDevices(ctx context.Context, q querier, where string, args ...any) ([]power.ModelDevice, error) {
-	rows, err := q.QueryContext(ctx, "SELECT d.id, d.name, d.rack_id, d.power_redundant FROM devices d WHERE "+where+" ORDER BY d.id", args...)
+	rows, err := q.QueryContext(ctx, "SELECT d.id, d.name, d.rack_id, d.power_redundant, d.power_split FROM devices d WHERE "+where+" ORDER BY d.id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("devices: %w", err)
 	}
@@ -39,7 +39,7 @@ func modelDevices(ctx context.Context, q querier, where string, args ...any) ([]
 		var d power.ModelDevice
 		var rack sql.NullInt64
 		var red sql.NullBool
-		if err := rows.Scan(&d.ID, &d.Name, &rack, &red); err != nil {
+		if err := rows.Scan(&d.ID, &d.Name, &rack, &red, &d.Split); err != nil {
 			rows.Close()
 			return nil, err
 		}

@@ -287,6 +287,7 @@ var deviceTable = &table[dcim.Device]{
 		col("face", func(v *dcim.Device) any { return &v.Face }),
 		col("mount_side", func(v *dcim.Device) any { return &v.MountSide }),
 		col("power_redundant", func(v *dcim.Device) any { return &v.PowerRedundant }),
+		col("power_split", func(v *dcim.Device) any { return &v.PowerSplit }),
 		col("airflow", func(v *dcim.Device) any { return &v.Airflow }),
 		col("description", func(v *dcim.Device) any { return &v.Description }),
 		col("comments", func(v *dcim.Device) any { return &v.Comments }),
