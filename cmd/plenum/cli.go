@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/plenum-dcim/plenum/internal/store"
+	"github.com/plenum-dcim/plenum/internal/telemetry"
 )
 
 // The flags that say where the data lives are shared by every command that opens the database.
@@ -64,12 +65,15 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen address", Sources: cli.EnvVars("PLENUM_ADDR")},
 			&cli.BoolFlag{Name: "demo", Usage: "seed the demo facility into an empty database and print an admin token", Sources: cli.EnvVars("PLENUM_DEMO")},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", Sources: cli.EnvVars("PLENUM_LOG_LEVEL")},
+			&cli.DurationFlag{Name: "retention", Value: telemetry.DefaultRetention, Usage: "how long time series are kept", Sources: cli.EnvVars("PLENUM_RETENTION")},
+			&cli.Int64Flag{Name: "retention-bytes", Usage: "the most disk the time series may take, bytes (0: no cap; the oldest go first)", Sources: cli.EnvVars("PLENUM_RETENTION_BYTES")},
 		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			m := NewMain()
 			m.Config = configFrom(cmd)
 			m.Config.Addr = cmd.String("addr")
 			m.Config.Demo = cmd.Bool("demo")
+			m.Config.Retention, m.Config.RetentionBytes = cmd.Duration("retention"), cmd.Int64("retention-bytes")
 			lvl, err := parseLevel(cmd.String("log-level"))
 			if err != nil {
 				return fmt.Errorf("--log-level: %w", err)

@@ -20,6 +20,7 @@ import (
 	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/httpapi"
 	"github.com/plenum-dcim/plenum/internal/store"
+	"github.com/plenum-dcim/plenum/internal/telemetry"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -32,6 +33,9 @@ type Config struct {
 	Database string // postgres:// URL; empty means SQLite in DataDir
 	Demo     bool   // seed the demo facility into an empty database
 	LogLevel slog.Level
+	// Time series: kept Retention long, and at most RetentionBytes on disk (0: no cap).
+	Retention      time.Duration
+	RetentionBytes int64
 }
 
 // DatabaseURL is the store URL the configuration names.
@@ -44,9 +48,10 @@ func (c Config) DatabaseURL() string {
 
 // Main is a running Plenum server; tests start one on port 0.
 type Main struct {
-	Config Config
-	Store  *store.Store
-	Logger *slog.Logger
+	Config    Config
+	Store     *store.Store
+	Telemetry *telemetry.Store
+	Logger    *slog.Logger
 
 	listener net.Listener
 	server   *http.Server
@@ -73,13 +78,19 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("seed demo: %w", err)
 		}
 	}
+	if m.Telemetry, err = telemetry.Open(telemetry.Options{Dir: filepath.Join(m.Config.DataDir, "tsdb"), Retention: m.Config.Retention,
+		MaxBytes: m.Config.RetentionBytes, OutOfOrder: telemetry.DefaultOutOfOrder, Logger: m.Logger}); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	m.listener = ln
 	mux := http.NewServeMux()
-	mux.Handle(httpapi.Prefix+"/", httpapi.New(httpapi.Config{Store: st, Version: version, Logger: m.Logger}))
+	api := httpapi.New(httpapi.Config{Store: st, Telemetry: m.Telemetry, Version: version, Logger: m.Logger})
+	mux.Handle("/api/", api)
+	mux.Handle("POST /write", api) // InfluxDB 1.x clients write here
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintf(w, "Plenum %s\nAPI: %s/ (Authorization: Bearer <token>)\nOpenAPI: %s/openapi.json\n", version, httpapi.Prefix, httpapi.Prefix)
@@ -119,6 +130,9 @@ func (m *Main) Close() error {
 		if err := <-m.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
+	}
+	if m.Telemetry != nil {
+		errs = append(errs, m.Telemetry.Close())
 	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())

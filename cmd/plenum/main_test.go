@@ -3,19 +3,37 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/plenum-dcim/plenum/internal/testpeer"
 )
 
-func TestMain(m *testing.M) { testpeer.Main(m) }
+// TestMain runs the tests; with PLENUM_TEST_RUN set, the test binary is the plenum command instead
+// (its arguments separated by newlines), for tests that need a server in a process of its own.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("PLENUM_TEST_RUN"); args != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		err := newApp().Run(ctx, append([]string{"plenum"}, strings.Split(args, "\n")...))
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "plenum:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	testpeer.Main(m)
+}
 
 // syncBuffer is an output the server goroutine writes while the test reads.
 type syncBuffer struct {

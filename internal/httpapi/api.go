@@ -19,6 +19,7 @@ import (
 	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/power"
 	"github.com/plenum-dcim/plenum/internal/store"
+	"github.com/plenum-dcim/plenum/internal/telemetry"
 )
 
 // Prefix is where the API lives.
@@ -31,10 +32,13 @@ type Authenticator interface {
 
 // Config is what the API is built from.
 type Config struct {
-	Store   *store.Store
-	Power   *power.Service // default: one on Store without measurements
-	Version string
-	Logger  *slog.Logger
+	Store *store.Store
+	Power *power.Service // default: one on Store without measurements
+	// Telemetry is the time-series store behind the push endpoints and the Prometheus query API;
+	// nil: those routes are not served.
+	Telemetry *telemetry.Store
+	Version   string
+	Logger    *slog.Logger
 }
 
 // New returns the API handler: every route under /api/v1, behind token authentication.
@@ -77,6 +81,9 @@ func build(cfg Config) (huma.API, http.Handler) {
 	registerPlacement(api, s, svc, caps)
 	registerChanges(api, s)
 	registerStatus(api, s, cfg.Version)
+	if cfg.Telemetry != nil {
+		registerTelemetry(mux, cfg.Telemetry)
+	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -149,8 +156,8 @@ func authenticate(auth Authenticator, logger *slog.Logger, next http.Handler) ht
 		reqID := newRequestID()
 		w.Header().Set("X-Request-ID", reqID)
 		start := time.Now()
-		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || secret == "" {
+		secret := secretOf(r)
+		if secret == "" {
 			writeProblem(w, newProblem(http.StatusUnauthorized, "missing Authorization: Bearer <token>"))
 			return
 		}
@@ -161,7 +168,7 @@ func authenticate(auth Authenticator, logger *slog.Logger, next http.Handler) ht
 			logger.Info("request refused", "method", r.Method, "path", r.URL.Path, "status", p.GetStatus(), "request_id", reqID)
 			return
 		}
-		if !tok.WriteEnabled && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if !tok.WriteEnabled && r.Method != http.MethodGet && r.Method != http.MethodHead && !(r.Method == http.MethodPost && readPOST[r.URL.Path]) {
 			writeProblem(w, newProblem(http.StatusForbidden, "token "+tok.Name+" is read-only"))
 			return
 		}
@@ -171,6 +178,21 @@ func authenticate(auth Authenticator, logger *slog.Logger, next http.Handler) ht
 		logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"duration", time.Since(start), "actor", tok.Name, "request_id", reqID)
 	})
+}
+
+// secretOf is the token a request carries: "Authorization: Bearer T", or as InfluxDB clients send
+// it, "Token T" (2.x) or HTTP basic authentication with the token as password (1.x).
+func secretOf(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	for _, scheme := range []string{"Bearer ", "Token "} {
+		if s, ok := strings.CutPrefix(h, scheme); ok {
+			return strings.TrimSpace(s)
+		}
+	}
+	if _, pw, ok := r.BasicAuth(); ok {
+		return pw
+	}
+	return ""
 }
 
 type statusWriter struct {

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// child is `plenum serve --demo` in a process of its own (the test binary run as plenum).
+type child struct {
+	cmd        *exec.Cmd
+	url, token string
+}
+
+func startChild(t *testing.T, data string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "PLENUM_TEST_RUN="+strings.Join([]string{"serve", "--demo", "--addr", "127.0.0.1:0", "--data", data, "--log-level", "warn"}, "\n"))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	found := make(chan []string, 1)
+	go func() {
+		var text strings.Builder
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			text.WriteString(sc.Text() + "\n")
+			if m := demoBanner.FindStringSubmatch(text.String()); m != nil {
+				found <- m
+				_, _ = io.Copy(io.Discard, out)
+				return
+			}
+		}
+		close(found)
+	}()
+	select {
+	case m, ok := <-found:
+		if !ok {
+			t.Fatal("the server exited before serving")
+		}
+		return &child{cmd: cmd, url: m[1], token: m[2]}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("no demo banner after 2 minutes")
+	}
+	return nil
+}
+
+// TestWritesSurviveKill9: every line-protocol write the server acknowledged (204) before it was
+// killed with SIGKILL, mid-stream, is there after a restart.
+func TestWritesSurviveKill9(t *testing.T) {
+	data := t.TempDir()
+	srv := startChild(t, data)
+	base := time.Now().Add(-time.Minute).UnixMilli()
+	var mu sync.Mutex
+	var acked []int
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		client := &http.Client{Timeout: 5 * time.Second}
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			body := fmt.Sprintf("ack_test,batch=b%d value=%d %d\nack_test_twin,batch=b%d value=%d %d\n", i, i, base+int64(i), i, i, base+int64(i))
+			req, _ := http.NewRequest(http.MethodPost, srv.url+"/write?precision=ms", strings.NewReader(body))
+			req.Header.Set("Authorization", "Token "+srv.token)
+			resp, err := client.Do(req)
+			if err != nil {
+				return // the server is gone
+			}
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusNoContent {
+				mu.Lock()
+				acked = append(acked, i)
+				mu.Unlock()
+			}
+		}
+	}()
+	// Kill it once a few hundred writes are in, while the writer keeps going.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 300 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := srv.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = srv.cmd.Wait()
+	close(stop)
+	<-done
+	mu.Lock()
+	want := append([]int(nil), acked...)
+	mu.Unlock()
+	if len(want) < 100 {
+		t.Fatalf("only %d writes acknowledged before the kill", len(want))
+	}
+	again := startChild(t, data)
+	// Every acknowledged batch, both of its series, is there.
+	req, _ := http.NewRequest(http.MethodGet, again.url+"/api/v1/query?"+url.Values{
+		"query": {"count by (batch) ({__name__=~\"ack_test|ack_test_twin\"})"}}.Encode(), nil)
+	req.Header.Set("Authorization", "Bearer "+again.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string
+		Data   struct {
+			Result []struct {
+				Metric map[string]string
+				Value  [2]any
+			}
+		}
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(raw, &body); err != nil || body.Status != "success" {
+		t.Fatalf("%v: %s", err, raw)
+	}
+	present := map[string]string{}
+	for _, r := range body.Data.Result {
+		present[r.Metric["batch"]] = r.Value[1].(string)
+	}
+	var lost []int
+	for _, i := range want {
+		if present[fmt.Sprintf("b%d", i)] != "2" {
+			lost = append(lost, i)
+		}
+	}
+	if len(lost) > 0 {
+		t.Errorf("%d of %d acknowledged writes lost after kill -9, e.g. %v", len(lost), len(want), lost[:min(len(lost), 10)])
+	}
+	t.Logf("%d writes acknowledged before the kill, %d batches found after the restart", len(want), len(present))
+}

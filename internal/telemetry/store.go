@@ -1,0 +1,148 @@
+// Package telemetry keeps Plenum's time series: readings polled from devices and pushed by other
+// tools, in an embedded time-series store (Prometheus' TSDB) in the data directory, answered through
+// PromQL and the Prometheus HTTP API. The TSDB and the PromQL engine stay inside this package: the
+// rest of Plenum sees Store, its ingest and its query methods.
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/storage"
+	"github.com/prometheus/prometheus/tsdb"
+)
+
+// Options configure the embedded store.
+type Options struct {
+	Dir string // where the store lives: a directory of its own
+	// Retention is how long samples are kept; MaxBytes, when not 0, caps the store's size on disk:
+	// the oldest blocks go first, whichever limit is reached.
+	Retention time.Duration
+	MaxBytes  int64
+	// OutOfOrder is how far back a sample older than its series' newest is still accepted (a
+	// gateway that flushes late, a poller that retried).
+	OutOfOrder time.Duration
+	Limits     Limits
+	Logger     *slog.Logger
+}
+
+// DefaultRetention keeps 400 days: a year's reports with a month to spare.
+const DefaultRetention = 400 * 24 * time.Hour
+
+// DefaultOutOfOrder accepts samples up to ten minutes older than their series' newest.
+const DefaultOutOfOrder = 10 * time.Minute
+
+// Store is the embedded time-series store and the PromQL engine over it.
+type Store struct {
+	db     *tsdb.DB
+	engine *promql.Engine
+	limits Limits
+	logger *slog.Logger
+}
+
+// Open opens (or creates) the store in opts.Dir, replaying its write-ahead log: every sample whose
+// write was acknowledged before a crash is there again.
+func Open(opts Options) (*Store, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("telemetry: no directory")
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	o := tsdb.DefaultOptions()
+	if opts.Retention <= 0 {
+		opts.Retention = DefaultRetention
+	}
+	o.RetentionDuration = opts.Retention.Milliseconds()
+	o.MaxBytes = opts.MaxBytes
+	if opts.OutOfOrder < 0 {
+		opts.OutOfOrder = 0
+	}
+	o.OutOfOrderTimeWindow = opts.OutOfOrder.Milliseconds()
+	db, err := tsdb.Open(opts.Dir, logger.With("component", "tsdb"), nil, o, nil)
+	if err != nil {
+		return nil, fmt.Errorf("telemetry: open %s: %w", opts.Dir, err)
+	}
+	engine := promql.NewEngine(promql.EngineOpts{
+		Logger:               logger.With("component", "promql"),
+		MaxSamples:           50_000_000,
+		Timeout:              2 * time.Minute,
+		LookbackDelta:        5 * time.Minute,
+		EnableAtModifier:     true,
+		EnableNegativeOffset: true,
+		Parser:               promParser,
+	})
+	return &Store{db: db, engine: engine, limits: opts.Limits.withDefaults(), logger: logger}, nil
+}
+
+// Close flushes and closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Sample is one reading: milliseconds since the epoch and a value.
+type Sample struct {
+	T int64
+	V float64
+}
+
+// Rejected counts the samples a write could not store, by reason.
+type Rejected struct {
+	OutOfOrder int // older than the series' newest beyond the out-of-order window
+	Duplicate  int // a second, different value at a timestamp the series has
+	TooOld     int // before the store's oldest accepted time
+	First      error
+}
+
+// Total is the number of samples rejected.
+func (r *Rejected) Total() int { return r.OutOfOrder + r.Duplicate + r.TooOld }
+
+func (r *Rejected) add(err error) bool {
+	switch {
+	case errors.Is(err, storage.ErrOutOfOrderSample):
+		r.OutOfOrder++
+	case errors.Is(err, storage.ErrDuplicateSampleForTimestamp):
+		r.Duplicate++
+	case errors.Is(err, storage.ErrOutOfBounds), errors.Is(err, storage.ErrTooOldSample):
+		r.TooOld++
+	default:
+		return false
+	}
+	if r.First == nil {
+		r.First = err
+	}
+	return true
+}
+
+// writer appends series to the store in one transaction: Commit makes them durable (written to the
+// write-ahead log) before it returns.
+type writer struct {
+	app      storage.Appender
+	rejected Rejected
+}
+
+func (s *Store) writer(ctx context.Context) *writer { return &writer{app: s.db.Appender(ctx)} }
+
+// add appends the samples of one series. A sample the store refuses (out of order, duplicate, too
+// old) is counted and skipped; any other error ends the write.
+func (w *writer) add(l labels.Labels, samples []Sample) error {
+	var ref storage.SeriesRef
+	for _, smp := range samples {
+		r, err := w.app.Append(ref, l, smp.T, smp.V)
+		if err != nil {
+			if w.rejected.add(err) {
+				continue
+			}
+			return err
+		}
+		ref = r
+	}
+	return nil
+}
+
+func (w *writer) commit() error   { return w.app.Commit() }
+func (w *writer) rollback() error { return w.app.Rollback() }
