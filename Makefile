@@ -22,6 +22,7 @@ test-deps:
 	@missing=""; \
 	[ -x $(PG_BIN)/initdb ] || missing="$$missing postgresql-15"; \
 	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
+	command -v influxd >/dev/null || missing="$$missing influxdb"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
@@ -36,7 +37,7 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-bench:
+bench: test-deps
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 
 clean:

@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"math"
 	"strconv"
+	"sync"
 	"time"
+	"unsafe"
+
+	"github.com/prometheus/prometheus/storage"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
@@ -58,7 +63,10 @@ type point struct {
 // their numbers, and the rest is stored; err is a failure of the body as a whole (too big) or of
 // the store.
 func (s *Store) LineProtocol(ctx context.Context, body io.Reader, precisionNS int64, now time.Time) (res WriteResult, bad []*InputError, err error) {
-	raw, err := readBody(body, s.limits.MaxBodyBytes)
+	lb := lpPool.Get().(*lpBuffers)
+	defer lpPool.Put(lb)
+	raw, err := readInto(lb.body[:0], body, s.limits.MaxBodyBytes)
+	lb.body = raw
 	if err != nil {
 		return res, nil, err
 	}
@@ -80,24 +88,27 @@ func (s *Store) LineProtocol(ctx context.Context, body io.Reader, precisionNS in
 		if len(trimmed) == 0 || trimmed[0] == '#' {
 			continue
 		}
+		// The fast path: every field of a series seen before, appended by reference.
+		if n, ok := s.fastLine(w, trimmed, precisionNS, now, lb); ok {
+			series += n
+			continue
+		}
 		p, perr := parseLine(trimmed)
 		if perr != nil {
 			bad = append(bad, &InputError{Status: 400, Line: lineNo, Message: perr.Error()})
 			continue
 		}
-		tsMS := now.UnixMilli()
-		if p.hasTS {
-			ns, ok := mulNoOverflow(p.ts, precisionNS)
-			if !ok {
-				bad = append(bad, &InputError{Status: 400, Line: lineNo, Message: fmt.Sprintf("timestamp %d out of range", p.ts)})
-				continue
-			}
-			tsMS = floorDiv(ns, 1e6)
+		tsMS, terr := timestampMS(p.ts, p.hasTS, precisionNS, now)
+		if terr != nil {
+			bad = append(bad, &InputError{Status: 400, Line: lineNo, Message: terr.Error()})
+			continue
 		}
 		var lineErr error
 		sets := make([]labels.Labels, 0, len(p.fields))
 		vals := make([]float64, 0, len(p.fields))
-		for _, f := range p.fields {
+		keys := make([]seriesKey, 0, len(p.fields))
+		seriesRaw, fieldKeys := lineKeys(trimmed)
+		for fi, f := range p.fields {
 			if f.kind == 's' {
 				continue
 			}
@@ -122,6 +133,11 @@ func (s *Store) LineProtocol(ctx context.Context, body io.Reader, precisionNS in
 			}
 			sets = append(sets, ls)
 			vals = append(vals, f.value)
+			var k seriesKey
+			if fi < len(fieldKeys) {
+				k = fieldKey(seriesRaw, fieldKeys[fi])
+			}
+			keys = append(keys, k)
 		}
 		if lineErr != nil {
 			bad = append(bad, &InputError{Status: 400, Line: lineNo, Message: lineErr.(*InputError).Message})
@@ -129,7 +145,7 @@ func (s *Store) LineProtocol(ctx context.Context, body io.Reader, precisionNS in
 		}
 		for i, ls := range sets {
 			one[0] = Sample{T: tsMS, V: vals[i]}
-			if err := w.add(ls, one); err != nil {
+			if err := w.addSeries(s.cache, keys[i], 0, ls, nil, one, &b); err != nil {
 				_ = w.rollback()
 				return WriteResult{}, bad, fmt.Errorf("store: %w", err)
 			}
@@ -141,6 +157,185 @@ func (s *Store) LineProtocol(ctx context.Context, body io.Reader, precisionNS in
 	}
 	res.Series, res.Samples, res.Rejected = series, series-w.rejected.Total(), w.rejected
 	return res, bad, nil
+}
+
+type lpBuffers struct {
+	body   []byte
+	fields []lpField
+}
+
+var lpPool = sync.Pool{New: func() any { return &lpBuffers{} }}
+
+// lpField is a field of a line as found: its key and value bytes.
+type lpField struct{ key, value []byte }
+
+// timestampMS is a line's timestamp (in units of precisionNS nanoseconds) in milliseconds, or now.
+func timestampMS(ts int64, has bool, precisionNS int64, now time.Time) (int64, error) {
+	if !has {
+		return now.UnixMilli(), nil
+	}
+	ns, ok := mulNoOverflow(ts, precisionNS)
+	if !ok {
+		return 0, fmt.Errorf("timestamp %d out of range", ts)
+	}
+	return floorDiv(ns, 1e6), nil
+}
+
+// fieldKey is the cache key of one field of a series: its raw series bytes and field key.
+func fieldKey(seriesRaw, key []byte) seriesKey {
+	var h1, h2 maphash.Hash
+	h1.SetSeed(seedA)
+	h2.SetSeed(seedB)
+	for _, h := range []*maphash.Hash{&h1, &h2} {
+		h.Write(seriesRaw)
+		h.WriteByte(0xff)
+		h.Write(key)
+	}
+	return seriesKey{h1.Sum64(), h2.Sum64()}
+}
+
+// scanLine splits a line into its series part (measurement and tags, as sent), its fields and its
+// timestamp, without unescaping anything. ok is false when the line is not plainly well formed:
+// the full parser then says what is wrong.
+func scanLine(line []byte, fields []lpField) (seriesRaw []byte, out []lpField, ts []byte, ok bool) {
+	i := 0
+	for i < len(line) && line[i] != ' ' {
+		if line[i] == '\\' {
+			i++
+		}
+		i++
+	}
+	if i >= len(line) || i == 0 {
+		return nil, nil, nil, false
+	}
+	seriesRaw = line[:i]
+	for i < len(line) && line[i] == ' ' {
+		i++
+	}
+	out = fields[:0]
+	for {
+		k := i
+		for i < len(line) && line[i] != '=' && line[i] != ' ' && line[i] != ',' {
+			if line[i] == '\\' {
+				i++
+			}
+			i++
+		}
+		if i >= len(line) || line[i] != '=' || i == k {
+			return nil, nil, nil, false
+		}
+		key := line[k:i]
+		i++
+		v := i
+		if i < len(line) && line[i] == '"' {
+			i++
+			for i < len(line) && line[i] != '"' {
+				if line[i] == '\\' {
+					i++
+				}
+				i++
+			}
+			if i >= len(line) {
+				return nil, nil, nil, false
+			}
+			i++
+		} else {
+			for i < len(line) && line[i] != ',' && line[i] != ' ' {
+				i++
+			}
+		}
+		out = append(out, lpField{key: key, value: line[v:i]})
+		if i < len(line) && line[i] == ',' {
+			i++
+			continue
+		}
+		break
+	}
+	for i < len(line) && line[i] == ' ' {
+		i++
+	}
+	return seriesRaw, out, line[i:], true
+}
+
+// lineKeys is a line's series part and raw field keys, for caching the series the slow path made.
+func lineKeys(line []byte) ([]byte, [][]byte) {
+	seriesRaw, fields, _, ok := scanLine(line, nil)
+	if !ok {
+		return nil, nil
+	}
+	keys := make([][]byte, len(fields))
+	for i, f := range fields {
+		keys[i] = f.key
+	}
+	return seriesRaw, keys
+}
+
+// fastLine appends a line whose every numeric field is a series in the cache, by reference; it
+// returns how many samples it appended, and false (having appended nothing) when the line needs
+// the full parser.
+func (s *Store) fastLine(w *writer, line []byte, precisionNS int64, now time.Time, lb *lpBuffers) (int, bool) {
+	seriesRaw, fields, tsRaw, ok := scanLine(line, lb.fields)
+	lb.fields = fields
+	if !ok {
+		return 0, false
+	}
+	var ts int64
+	has := len(tsRaw) > 0
+	if has {
+		v, err := strconv.ParseInt(unsafeString(tsRaw), 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		ts = v
+	}
+	tsMS, err := timestampMS(ts, has, precisionNS, now)
+	if err != nil {
+		return 0, false
+	}
+	type hit struct {
+		ref storage.SeriesRef
+		key seriesKey
+		v   float64
+	}
+	var hits [16]hit
+	n := 0
+	for _, f := range fields {
+		if len(f.value) > 0 && f.value[0] == '"' {
+			continue // a string: no series
+		}
+		if n == len(hits) {
+			return 0, false
+		}
+		v, kind, err := parseFieldValue(unsafeString(f.value))
+		if err != nil || kind == 0 {
+			return 0, false
+		}
+		k := fieldKey(seriesRaw, f.key)
+		ref := s.cache.get(k)
+		if ref == 0 {
+			return 0, false
+		}
+		hits[n] = hit{ref, k, v}
+		n++
+	}
+	one := [1]Sample{}
+	for _, h := range hits[:n] {
+		one[0] = Sample{T: tsMS, V: h.v}
+		if err := w.addSeries(s.cache, h.key, h.ref, labels.EmptyLabels(), nil, one[:], nil); err != nil {
+			// The series left the store's memory: the full parser appends the line by its labels
+			// (fields already appended come again with the same value, which the store ignores).
+			return 0, false
+		}
+	}
+	return n, true
+}
+
+// unsafeString views b as a string for parsing; the string must not outlive b.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 func mulNoOverflow(a, b int64) (int64, bool) {

@@ -10,7 +10,6 @@ import (
 	"github.com/golang/snappy"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/prompb"
 )
 
 // Limits bound what one push may carry; a request past them is refused whole (413 or 400).
@@ -152,7 +151,10 @@ type WriteResult struct {
 // others stored.
 func (s *Store) RemoteWrite(ctx context.Context, body io.Reader) (WriteResult, error) {
 	var res WriteResult
-	raw, err := readBody(body, s.limits.MaxBodyBytes)
+	r := rwPool.Get().(*rwRequest)
+	defer rwPool.Put(r)
+	raw, err := readInto(r.body[:0], body, s.limits.MaxBodyBytes)
+	r.body = raw
 	if err != nil {
 		return res, err
 	}
@@ -163,50 +165,47 @@ func (s *Store) RemoteWrite(ctx context.Context, body io.Reader) (WriteResult, e
 	if n > s.limits.MaxDecodedBytes {
 		return res, &InputError{Status: 413, Message: fmt.Sprintf("decompressed body of %d bytes, over the limit of %d", n, s.limits.MaxDecodedBytes)}
 	}
-	buf, err := snappy.Decode(nil, raw)
+	if cap(r.snappy) < n {
+		r.snappy = make([]byte, n)
+	}
+	buf, err := snappy.Decode(r.snappy[:n], raw)
 	if err != nil {
 		return res, badInput("not a snappy block: %v", err)
 	}
-	var req prompb.WriteRequest
-	if err := req.Unmarshal(buf); err != nil {
+	if err := decodeWriteRequest(buf, r); err != nil {
 		return res, badInput("not a remote-write WriteRequest: %v", err)
 	}
-	if len(req.Timeseries) > s.limits.MaxSeries {
-		return res, &InputError{Status: 413, Message: fmt.Sprintf("%d series in one request, more than the limit of %d", len(req.Timeseries), s.limits.MaxSeries)}
+	if len(r.series) > s.limits.MaxSeries {
+		return res, &InputError{Status: 413, Message: fmt.Sprintf("%d series in one request, more than the limit of %d", len(r.series), s.limits.MaxSeries)}
 	}
-	// Check every series before storing any: a bad one refuses the request whole.
-	sets := make([]labels.Labels, len(req.Timeseries))
+	// Check every series not seen before, before storing any: a bad one refuses the request whole.
 	b := labels.NewScratchBuilder(16)
-	for i := range req.Timeseries {
-		ts := &req.Timeseries[i]
-		if len(ts.Histograms) > 0 {
-			return res, badInput("series %d: native histograms are not stored", i)
+	for i := range r.series {
+		se := &r.series[i]
+		se.lset = labels.EmptyLabels()
+		if se.ref = s.cache.get(se.key); se.ref != 0 {
+			continue
 		}
-		b.Reset()
-		for _, l := range ts.Labels {
-			b.Add(l.Name, l.Value)
+		lset, err := buildLabels(se.labels, &b)
+		if err != nil {
+			return res, badInput("series %d: labels: %v", i, err)
 		}
-		b.Sort()
-		sets[i] = b.Labels()
-		if err := s.limits.checkLabels(sets[i]); err != nil {
+		if err := s.limits.checkLabels(lset); err != nil {
 			e := err.(*InputError)
 			e.Message = fmt.Sprintf("series %d: %s", i, e.Message)
 			return res, e
 		}
+		se.lset = lset
 	}
 	w := s.writer(ctx)
-	samples := []Sample{}
-	for i := range req.Timeseries {
-		samples = samples[:0]
-		for _, smp := range req.Timeseries[i].Samples {
-			samples = append(samples, Sample{T: smp.Timestamp, V: smp.Value})
-		}
-		if err := w.add(sets[i], samples); err != nil {
+	for i := range r.series {
+		se := &r.series[i]
+		if err := w.addSeries(s.cache, se.key, se.ref, se.lset, se.labels, r.samples[se.first:se.first+se.n], &b); err != nil {
 			_ = w.rollback()
 			return WriteResult{}, fmt.Errorf("store: %w", err)
 		}
 		res.Series++
-		res.Samples += len(samples)
+		res.Samples += se.n
 	}
 	if err := w.commit(); err != nil {
 		return WriteResult{}, fmt.Errorf("store: %w", err)
@@ -214,6 +213,26 @@ func (s *Store) RemoteWrite(ctx context.Context, body io.Reader) (WriteResult, e
 	res.Rejected = w.rejected
 	res.Samples -= res.Rejected.Total()
 	return res, nil
+}
+
+// readInto reads at most limit bytes of r into buf (reused); more is a 413.
+func readInto(buf []byte, r io.Reader, limit int64) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return buf, &InputError{Status: 413, Message: fmt.Sprintf("body over the limit of %d bytes", limit)}
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, badInput("reading the body: %v", err)
+		}
+	}
 }
 
 // sanitizeName turns s into a Prometheus metric (colon allowed) or label name: characters outside

@@ -40,6 +40,7 @@ const DefaultOutOfOrder = 10 * time.Minute
 // Store is the embedded time-series store and the PromQL engine over it.
 type Store struct {
 	db     *tsdb.DB
+	cache  *seriesCache
 	engine *promql.Engine
 	limits Limits
 	logger *slog.Logger
@@ -78,7 +79,7 @@ func Open(opts Options) (*Store, error) {
 		EnableNegativeOffset: true,
 		Parser:               promParser,
 	})
-	return &Store{db: db, engine: engine, limits: opts.Limits.withDefaults(), logger: logger}, nil
+	return &Store{db: db, cache: newSeriesCache(), engine: engine, limits: opts.Limits.withDefaults(), logger: logger}, nil
 }
 
 // Close flushes and closes the store.
@@ -100,6 +101,12 @@ type Rejected struct {
 
 // Total is the number of samples rejected.
 func (r *Rejected) Total() int { return r.OutOfOrder + r.Duplicate + r.TooOld }
+
+// known reports whether err is a sample the store refuses on its own (see add).
+func (r *Rejected) known(err error) bool {
+	return errors.Is(err, storage.ErrOutOfOrderSample) || errors.Is(err, storage.ErrDuplicateSampleForTimestamp) ||
+		errors.Is(err, storage.ErrOutOfBounds) || errors.Is(err, storage.ErrTooOldSample)
+}
 
 func (r *Rejected) add(err error) bool {
 	switch {

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,7 +23,36 @@ import (
 	"github.com/plenum-dcim/plenum/internal/testpeer"
 )
 
-func TestMain(m *testing.M) { testpeer.Main(m) }
+// TestMain runs the tests; with PLENUM_BENCH_CHILD naming a directory, the test binary is instead a
+// bare ingest server on a store there (no authentication), in a process of its own so that a
+// benchmark measures its CPU and memory as it measures Prometheus'.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("PLENUM_BENCH_CHILD"); dir != "" {
+		serveChild(dir)
+		return
+	}
+	testpeer.Main(m)
+}
+
+func serveChild(dir string) {
+	s, err := Open(Options{Dir: dir, OutOfOrder: DefaultOutOfOrder})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	mux := http.NewServeMux()
+	s.Register(mux, "/api/v1")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Printf("listening http://%s\n", ln.Addr())
+	go func() { _ = http.Serve(ln, mux) }()
+	_, _ = io.Copy(io.Discard, os.Stdin) // until the benchmark closes our stdin
+	_ = s.Close()
+	os.Exit(0)
+}
 
 // newServer is a store in a temporary directory behind its HTTP endpoints (no authentication).
 func newServer(t *testing.T, limits Limits) (*Store, *httptest.Server) {
@@ -454,3 +485,69 @@ func TestQueryAPIMatchesPrometheus(t *testing.T) {
 }
 
 func gzipWriter(w io.Writer) *gzip.Writer { return gzip.NewWriter(w) }
+
+// A series whose cached reference the store no longer knows (it left memory) is written by its
+// labels again; the same series sent with its labels in another order is the same series.
+func TestSeriesCache(t *testing.T) {
+	s, srv := newServer(t, Limits{})
+	now := time.Now().Truncate(time.Second).UnixMilli()
+	one := series("ups_load_percent", map[string]string{"ups": "UPS-A"}, prompb.Sample{Timestamp: now - 30000, Value: 40})
+	if code, msg := post(t, srv.URL+"/api/v1/write", "application/x-protobuf", remoteWriteBody(t, []prompb.TimeSeries{one})); code != 204 {
+		t.Fatalf("%d %s", code, msg)
+	}
+	// Point the cached reference at a series that does not exist.
+	n := 0
+	for i := range s.cache.shards {
+		for k := range s.cache.shards[i].m {
+			s.cache.shards[i].m[k] = 1 << 40
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d series cached, want 1", n)
+	}
+	one.Samples = []prompb.Sample{{Timestamp: now - 15000, Value: 41}}
+	if code, msg := post(t, srv.URL+"/api/v1/write", "application/x-protobuf", remoteWriteBody(t, []prompb.TimeSeries{one})); code != 204 {
+		t.Fatalf("after a stale reference: %d %s", code, msg)
+	}
+	// The labels in reverse order.
+	rev := prompb.TimeSeries{Labels: []prompb.Label{{Name: "ups", Value: "UPS-A"}, {Name: "__name__", Value: "ups_load_percent"}},
+		Samples: []prompb.Sample{{Timestamp: now, Value: 42}}}
+	if code, msg := post(t, srv.URL+"/api/v1/write", "application/x-protobuf", remoteWriteBody(t, []prompb.TimeSeries{rev})); code != 204 {
+		t.Fatalf("reversed labels: %d %s", code, msg)
+	}
+	got := query(t, srv.URL, "count_over_time(ups_load_percent[1m])", time.UnixMilli(now))
+	if len(got) != 1 || got["map[ups:UPS-A]"] != 3 {
+		t.Errorf("samples of the series: %v", got)
+	}
+	// Line protocol: the second and third lines take the cached path, the third after the cache
+	// went stale; the bad line in between is still named.
+	lines := func(ts ...int64) []byte {
+		var b bytes.Buffer
+		for i, t := range ts {
+			fmt.Fprintf(&b, "lp_test,rack=R\\ 1 a=%d,b=2i,s=\"x y\" %d\n", i, t)
+		}
+		return b.Bytes()
+	}
+	if code, msg := post(t, srv.URL+"/write?precision=ms", "text/plain", lines(now-20000)); code != 204 {
+		t.Fatalf("%d %s", code, msg)
+	}
+	body := append(lines(now-10000), []byte("lp_test,rack=R\\ 1 a=zz\n")...)
+	if code, msg := post(t, srv.URL+"/write?precision=ms", "text/plain", body); code != 400 || !strings.Contains(msg, `"line":2`) {
+		t.Fatalf("cached line and a bad one: %d %s", code, msg)
+	}
+	for i := range s.cache.shards {
+		for k := range s.cache.shards[i].m {
+			s.cache.shards[i].m[k] = 1 << 41
+		}
+	}
+	if code, msg := post(t, srv.URL+"/write?precision=ms", "text/plain", lines(now)); code != 204 {
+		t.Fatalf("after a stale reference: %d %s", code, msg)
+	}
+	for _, name := range []string{"lp_test_a", "lp_test_b"} {
+		got = query(t, srv.URL, "count_over_time("+name+"[1m])", time.UnixMilli(now))
+		if len(got) != 1 || got["map[rack:R 1]"] != 3 {
+			t.Errorf("line-protocol samples of %s: %v", name, got)
+		}
+	}
+}

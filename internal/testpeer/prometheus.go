@@ -18,6 +18,13 @@ const prometheusHint = "Prometheus 2.42 is needed: run `make test-deps` (apt-get
 // ends.
 func Prometheus(tb testing.TB) string {
 	tb.Helper()
+	url, _ := PrometheusProcess(tb)
+	return url
+}
+
+// PrometheusProcess is Prometheus, also returning its process (for measuring its CPU and memory).
+func PrometheusProcess(tb testing.TB) (string, *os.Process) {
+	tb.Helper()
 	bin, err := exec.LookPath("prometheus")
 	if err != nil {
 		missing(tb, "%s: %v", prometheusHint, err)
@@ -49,11 +56,11 @@ func Prometheus(tb testing.TB) string {
 		if resp, err := http.Get(url + "/-/ready"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return url
+				return url, cmd.Process
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	tb.Fatalf("prometheus not ready after 30 s:\n%s", logs.String())
-	return ""
+	return "", nil
 }
