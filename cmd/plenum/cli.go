@@ -67,6 +67,10 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", Sources: cli.EnvVars("PLENUM_LOG_LEVEL")},
 			&cli.DurationFlag{Name: "retention", Value: telemetry.DefaultRetention, Usage: "how long time series are kept", Sources: cli.EnvVars("PLENUM_RETENTION")},
 			&cli.Int64Flag{Name: "retention-bytes", Usage: "the most disk the time series may take, bytes (0: no cap; the oldest go first)", Sources: cli.EnvVars("PLENUM_RETENTION_BYTES")},
+			&cli.StringFlag{Name: "forward-url", Usage: "also send every sample by remote-write to this Prometheus-compatible store (…/api/v1/write, Mimir's …/api/v1/push)", Sources: cli.EnvVars("PLENUM_FORWARD_URL")},
+			&cli.StringFlag{Name: "forward-token", Usage: "bearer token for --forward-url", Sources: cli.EnvVars("PLENUM_FORWARD_TOKEN")},
+			&cli.StringFlag{Name: "query-url", Usage: "answer the Prometheus query API from this store's API (its base URL) instead of the embedded one", Sources: cli.EnvVars("PLENUM_QUERY_URL")},
+			&cli.StringFlag{Name: "query-token", Usage: "bearer token for --query-url", Sources: cli.EnvVars("PLENUM_QUERY_TOKEN")},
 		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			m := NewMain()
@@ -74,6 +78,8 @@ func serveCommand() *cli.Command {
 			m.Config.Addr = cmd.String("addr")
 			m.Config.Demo = cmd.Bool("demo")
 			m.Config.Retention, m.Config.RetentionBytes = cmd.Duration("retention"), cmd.Int64("retention-bytes")
+			m.Config.Forward = telemetry.Forward{URL: cmd.String("forward-url"), Token: cmd.String("forward-token")}
+			m.Config.Query = telemetry.External{URL: cmd.String("query-url"), Token: cmd.String("query-token")}
 			lvl, err := parseLevel(cmd.String("log-level"))
 			if err != nil {
 				return fmt.Errorf("--log-level: %w", err)

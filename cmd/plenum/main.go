@@ -36,6 +36,9 @@ type Config struct {
 	// Time series: kept Retention long, and at most RetentionBytes on disk (0: no cap).
 	Retention      time.Duration
 	RetentionBytes int64
+	// Forward sends every sample on to an external store; Query answers queries from one.
+	Forward telemetry.Forward
+	Query   telemetry.External
 }
 
 // DatabaseURL is the store URL the configuration names.
@@ -79,7 +82,8 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	if m.Telemetry, err = telemetry.Open(telemetry.Options{Dir: filepath.Join(m.Config.DataDir, "tsdb"), Retention: m.Config.Retention,
-		MaxBytes: m.Config.RetentionBytes, OutOfOrder: telemetry.DefaultOutOfOrder, Logger: m.Logger}); err != nil {
+		MaxBytes: m.Config.RetentionBytes, OutOfOrder: telemetry.DefaultOutOfOrder, Logger: m.Logger,
+		Forward: m.Config.Forward, Query: m.Config.Query}); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", m.Config.Addr)

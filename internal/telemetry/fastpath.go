@@ -186,7 +186,7 @@ func decodeWriteRequest(buf []byte, r *rwRequest) error {
 						}
 						smp.V = math.Float64frombits(binary.LittleEndian.Uint64(sm.b))
 						sm.b = sm.b[8:]
-					case 2<<3 | 0:
+					case 2 << 3: // timestamp, a varint
 						smp.T = int64(sm.varint())
 					default:
 						sm.skip(t & 7)

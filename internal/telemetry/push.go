@@ -18,13 +18,20 @@ func (s *Store) Register(mux *http.ServeMux, prefix string) {
 	mux.HandleFunc("POST /write", s.HandleLineProtocol)
 	mux.HandleFunc("POST /api/v2/write", s.HandleLineProtocol)
 	q := s.QueryAPI()
-	for _, m := range []string{http.MethodGet, http.MethodPost} {
-		mux.HandleFunc(m+" "+prefix+"/query", q.Query)
-		mux.HandleFunc(m+" "+prefix+"/query_range", q.QueryRange)
-		mux.HandleFunc(m+" "+prefix+"/series", q.Series)
-		mux.HandleFunc(m+" "+prefix+"/labels", q.Labels)
+	route := func(pattern string, local http.HandlerFunc) {
+		if s.query != nil {
+			mux.Handle(pattern, s.query.proxy())
+			return
+		}
+		mux.HandleFunc(pattern, local)
 	}
-	mux.HandleFunc("GET "+prefix+"/label/{name}/values", q.LabelValues)
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		route(m+" "+prefix+"/query", q.Query)
+		route(m+" "+prefix+"/query_range", q.QueryRange)
+		route(m+" "+prefix+"/series", q.Series)
+		route(m+" "+prefix+"/labels", q.Labels)
+	}
+	route("GET "+prefix+"/label/{name}/values", q.LabelValues)
 }
 
 // HandleRemoteWrite is POST /api/v1/write: Prometheus remote-write 1.0. It answers 204 when every

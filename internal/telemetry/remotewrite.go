@@ -127,18 +127,6 @@ func validLabelName(s string) bool {
 	return true
 }
 
-// readBody reads at most limit bytes of r; more is a 413.
-func readBody(r io.Reader, limit int64) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, badInput("reading the body: %v", err)
-	}
-	if int64(len(body)) > limit {
-		return nil, &InputError{Status: 413, Message: fmt.Sprintf("body over the limit of %d bytes", limit)}
-	}
-	return body, nil
-}
-
 // WriteResult is what a push stored.
 type WriteResult struct {
 	Series, Samples int

@@ -11,9 +11,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/storage"
+	"github.com/prometheus/prometheus/storage/remote"
 	"github.com/prometheus/prometheus/tsdb"
 )
 
@@ -29,6 +29,11 @@ type Options struct {
 	OutOfOrder time.Duration
 	Limits     Limits
 	Logger     *slog.Logger
+	// Forward, when its URL is set, sends everything stored on to an external store.
+	Forward Forward
+	// Query, when its URL is set, answers the Prometheus query API from an external store's API
+	// (the one Forward feeds, typically) instead of the embedded one.
+	Query External
 }
 
 // DefaultRetention keeps 400 days: a year's reports with a month to spare.
@@ -39,11 +44,13 @@ const DefaultOutOfOrder = 10 * time.Minute
 
 // Store is the embedded time-series store and the PromQL engine over it.
 type Store struct {
-	db     *tsdb.DB
-	cache  *seriesCache
-	engine *promql.Engine
-	limits Limits
-	logger *slog.Logger
+	db      *tsdb.DB
+	cache   *seriesCache
+	engine  *promql.Engine
+	limits  Limits
+	logger  *slog.Logger
+	forward *remote.Storage // nil: not forwarding
+	query   *External       // nil: the embedded store answers queries
 }
 
 // Open opens (or creates) the store in opts.Dir, replaying its write-ahead log: every sample whose
@@ -79,11 +86,32 @@ func Open(opts Options) (*Store, error) {
 		EnableNegativeOffset: true,
 		Parser:               promParser,
 	})
-	return &Store{db: db, cache: newSeriesCache(), engine: engine, limits: opts.Limits.withDefaults(), logger: logger}, nil
+	s := &Store{db: db, cache: newSeriesCache(), engine: engine, limits: opts.Limits.withDefaults(), logger: logger}
+	if opts.Query.URL != "" {
+		if err := opts.Query.check(); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+		s.query = &opts.Query
+	}
+	if opts.Forward.URL != "" {
+		if err := s.startForwarding(opts.Dir, opts.Forward); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
-// Close flushes and closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops forwarding (sending what it can within a minute) and closes the store.
+func (s *Store) Close() error {
+	var errs []error
+	if s.forward != nil {
+		errs = append(errs, s.forward.Close())
+	}
+	errs = append(errs, s.db.Close())
+	return errors.Join(errs...)
+}
 
 // Sample is one reading: milliseconds since the epoch and a value.
 type Sample struct {
@@ -133,23 +161,6 @@ type writer struct {
 }
 
 func (s *Store) writer(ctx context.Context) *writer { return &writer{app: s.db.Appender(ctx)} }
-
-// add appends the samples of one series. A sample the store refuses (out of order, duplicate, too
-// old) is counted and skipped; any other error ends the write.
-func (w *writer) add(l labels.Labels, samples []Sample) error {
-	var ref storage.SeriesRef
-	for _, smp := range samples {
-		r, err := w.app.Append(ref, l, smp.T, smp.V)
-		if err != nil {
-			if w.rejected.add(err) {
-				continue
-			}
-			return err
-		}
-		ref = r
-	}
-	return nil
-}
 
 func (w *writer) commit() error   { return w.app.Commit() }
 func (w *writer) rollback() error { return w.app.Rollback() }
