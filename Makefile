@@ -23,6 +23,7 @@ test-deps:
 	[ -x $(PG_BIN)/initdb ] || missing="$$missing postgresql-15"; \
 	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
 	command -v influxd >/dev/null || missing="$$missing influxdb"; \
+	command -v snmpsimd >/dev/null || missing="$$missing snmpsim"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \

@@ -5,6 +5,7 @@ go 1.26.7
 require (
 	github.com/danielgtaylor/huma/v2 v2.39.0
 	github.com/golang/snappy v1.0.0
+	github.com/gosnmp/gosnmp v1.47.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/pressly/goose/v3 v3.30.0
 	github.com/prometheus/client_golang v1.25.0

@@ -1,0 +1,197 @@
+package snmp
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// A profile says what one family of devices exposes over SNMP: which OIDs, under which metric names
+// and labels, scaled how, and which raw values mean "no reading". It is chosen by the device's
+// sysObjectID (the longest matching prefix wins; sysDescr may narrow it). Profiles are YAML files:
+// those embedded here, and any in a directory given at start, which replace embedded ones of the
+// same name.
+
+// Profile is one device family's map.
+type Profile struct {
+	Name        string   `yaml:"name"`
+	Description string   `yaml:"description"`
+	SysObjectID []string `yaml:"sysobjectid"` // prefixes of the sysObjectID it applies to
+	SysDescr    string   `yaml:"sysdescr"`    // optional regular expression the sysDescr must match
+	Metrics     []Metric `yaml:"metrics"`
+	descr       *regexp.Regexp
+}
+
+// Metric is one value, or one column of a table (a value per row).
+type Metric struct {
+	Name string `yaml:"name"` // Prometheus-style metric name
+	Unit string `yaml:"unit"` // SI unit of the scaled value
+	OID  string `yaml:"oid"`  // a scalar's full OID (ending .0), or a table column's
+	// Index names the labels the row index gives, one per index component (a two-part index
+	// 1.3 with [tower, infeed] gives tower="1", infeed="3"); with one name for several components
+	// the label is the whole index. Empty: a scalar.
+	Index []string `yaml:"index"`
+	// Labels are more labels: a fixed value, or, given as "oid:COLUMN", the value of another
+	// column of the same table at the same row (an outlet's name).
+	Labels     map[string]string `yaml:"labels"`
+	Multiplier float64           `yaml:"multiplier"` // value = raw × multiplier ÷ divisor (defaults 1)
+	Divisor    float64           `yaml:"divisor"`
+	// DecimalsOID is a column giving, per row, the number of decimal digits of the raw value
+	// (Raritan PDU2-MIB): the value is then divided by 10^digits as well.
+	DecimalsOID string `yaml:"decimals_oid"`
+	// Missing lists raw values that mean "no reading" (-1, 65535, 2147483647, ...).
+	Missing []float64 `yaml:"missing"`
+	// Min and Max bound a plausible scaled value; outside them the reading is missing.
+	Min *float64 `yaml:"min"`
+	Max *float64 `yaml:"max"`
+	// Fahrenheit converts a value in °F to °C (after scaling).
+	Fahrenheit bool `yaml:"fahrenheit"`
+}
+
+//go:embed profiles/*.yaml
+var embedded embed.FS
+
+// Profiles is a set of profiles.
+type Profiles struct{ list []*Profile }
+
+// LoadProfiles reads the embedded profiles, then those in dir (if not empty), which replace
+// embedded ones of the same name. A file that does not read or check is an error naming it.
+func LoadProfiles(dir string) (*Profiles, error) {
+	ps := &Profiles{}
+	byName := map[string]int{}
+	add := func(fsys fs.FS, name string) error {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return err
+		}
+		p, err := parseProfile(b)
+		if err != nil {
+			return fmt.Errorf("profile %s: %w", name, err)
+		}
+		if i, ok := byName[p.Name]; ok {
+			ps.list[i] = p
+			return nil
+		}
+		byName[p.Name] = len(ps.list)
+		ps.list = append(ps.list, p)
+		return nil
+	}
+	files, _ := fs.Glob(embedded, "profiles/*.yaml")
+	for _, f := range files {
+		if err := add(embedded, f); err != nil {
+			return nil, err
+		}
+	}
+	if dir != "" {
+		files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			if err := add(os.DirFS(filepath.Dir(f)), filepath.Base(f)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ps, nil
+}
+
+func parseProfile(b []byte) (*Profile, error) {
+	var p Profile
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&p); err != nil {
+		return nil, err
+	}
+	if p.Name == "" {
+		return nil, fmt.Errorf("name: missing")
+	}
+	if len(p.SysObjectID) == 0 {
+		return nil, fmt.Errorf("sysobjectid: give at least one prefix")
+	}
+	for i, o := range p.SysObjectID {
+		p.SysObjectID[i] = strings.TrimPrefix(o, ".")
+	}
+	if p.SysDescr != "" {
+		re, err := regexp.Compile(p.SysDescr)
+		if err != nil {
+			return nil, fmt.Errorf("sysdescr: %w", err)
+		}
+		p.descr = re
+	}
+	for i := range p.Metrics {
+		m := &p.Metrics[i]
+		m.OID = strings.TrimPrefix(m.OID, ".")
+		m.DecimalsOID = strings.TrimPrefix(m.DecimalsOID, ".")
+		switch {
+		case m.Name == "":
+			return nil, fmt.Errorf("metrics[%d].name: missing", i)
+		case m.OID == "":
+			return nil, fmt.Errorf("metrics[%d] (%s).oid: missing", i, m.Name)
+		case m.Unit == "":
+			return nil, fmt.Errorf("metrics[%d] (%s).unit: missing", i, m.Name)
+		}
+		if m.Multiplier == 0 {
+			m.Multiplier = 1
+		}
+		if m.Divisor == 0 {
+			m.Divisor = 1
+		}
+		for k, v := range m.Labels {
+			if col, ok := strings.CutPrefix(v, "oid:"); ok {
+				if len(m.Index) == 0 {
+					return nil, fmt.Errorf("metrics[%d] (%s).labels.%s: a column label needs an indexed metric", i, m.Name, k)
+				}
+				m.Labels[k] = "oid:" + strings.TrimPrefix(col, ".")
+			}
+		}
+	}
+	return &p, nil
+}
+
+// Match returns the profile for a device: the one with the longest sysObjectID prefix matching
+// (whole arcs), whose sysDescr pattern, if any, matches too; nil when none does.
+func (ps *Profiles) Match(sysObjectID, sysDescr string) *Profile {
+	sysObjectID = strings.TrimPrefix(sysObjectID, ".")
+	var best *Profile
+	bestLen := -1
+	for _, p := range ps.list {
+		for _, pre := range p.SysObjectID {
+			if sysObjectID != pre && !strings.HasPrefix(sysObjectID, pre+".") {
+				continue
+			}
+			if p.descr != nil && !p.descr.MatchString(sysDescr) {
+				continue
+			}
+			if len(pre) > bestLen {
+				best, bestLen = p, len(pre)
+			}
+		}
+	}
+	return best
+}
+
+// ByName returns the profile called name.
+func (ps *Profiles) ByName(name string) *Profile {
+	i := slices.IndexFunc(ps.list, func(p *Profile) bool { return p.Name == name })
+	if i < 0 {
+		return nil
+	}
+	return ps.list[i]
+}
+
+// Names lists the profiles.
+func (ps *Profiles) Names() []string {
+	out := make([]string, len(ps.list))
+	for i, p := range ps.list {
+		out[i] = p.Name
+	}
+	return out
+}
