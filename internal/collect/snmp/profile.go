@@ -25,7 +25,10 @@ type Profile struct {
 	Description string   `yaml:"description"`
 	SysObjectID []string `yaml:"sysobjectid"` // prefixes of the sysObjectID it applies to
 	SysDescr    string   `yaml:"sysdescr"`    // optional regular expression the sysDescr must match
-	Metrics     []Metric `yaml:"metrics"`
+	// Probe lists OID subtrees: when no sysObjectID matches, an agent with anything in one of
+	// them gets this profile (the standard UPS-MIB behind a generic net-snmp sysObjectID).
+	Probe   []string `yaml:"probe"`
+	Metrics []Metric `yaml:"metrics"`
 	descr       *regexp.Regexp
 }
 
@@ -113,8 +116,11 @@ func parseProfile(b []byte) (*Profile, error) {
 	if p.Name == "" {
 		return nil, fmt.Errorf("name: missing")
 	}
-	if len(p.SysObjectID) == 0 {
-		return nil, fmt.Errorf("sysobjectid: give at least one prefix")
+	if len(p.SysObjectID) == 0 && len(p.Probe) == 0 {
+		return nil, fmt.Errorf("sysobjectid: give at least one prefix (or a probe)")
+	}
+	for i, o := range p.Probe {
+		p.Probe[i] = strings.TrimPrefix(o, ".")
 	}
 	for i, o := range p.SysObjectID {
 		p.SysObjectID[i] = strings.TrimPrefix(o, ".")
@@ -176,6 +182,17 @@ func (ps *Profiles) Match(sysObjectID, sysDescr string) *Profile {
 		}
 	}
 	return best
+}
+
+// probes lists the profiles that have probe OIDs, in load order.
+func (ps *Profiles) probes() []*Profile {
+	var out []*Profile
+	for _, p := range ps.list {
+		if len(p.Probe) > 0 {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // ByName returns the profile called name.

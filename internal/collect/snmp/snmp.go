@@ -127,6 +127,11 @@ func (ps *Profiles) Poll(ctx context.Context, t Target, profile string) (collect
 			}
 		}
 		if p = ps.Match(oid, descr); p == nil {
+			if p, err = ps.probe(g); err != nil {
+				return collect.Result{}, fmt.Errorf("snmp %s:%d: %w", t.Host, t.Port, err)
+			}
+		}
+		if p == nil {
 			return collect.Result{}, fmt.Errorf("no profile for sysObjectID %s (%.60s)", oid, descr)
 		}
 	}
@@ -135,6 +140,24 @@ func (ps *Profiles) Poll(ctx context.Context, t Target, profile string) (collect
 		return collect.Result{Profile: p.Name}, fmt.Errorf("snmp %s:%d: %w", t.Host, t.Port, err)
 	}
 	return collect.Result{Profile: p.Name, Readings: p.readings(data)}, nil
+}
+
+// probe picks the first profile one of whose probe subtrees the agent has something in.
+func (ps *Profiles) probe(g *gosnmp.GoSNMP) (*Profile, error) {
+	for _, p := range ps.probes() {
+		for _, tree := range p.Probe {
+			pkt, err := g.GetNext([]string{tree})
+			if err != nil {
+				return nil, err
+			}
+			for _, v := range pkt.Variables {
+				if strings.HasPrefix(strings.TrimPrefix(v.Name, "."), tree+".") && v.Type != gosnmp.EndOfMibView {
+					return p, nil
+				}
+			}
+		}
+	}
+	return nil, nil
 }
 
 // agentData is what was read: scalars by OID, columns by OID then row index.
