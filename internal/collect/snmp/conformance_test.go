@@ -28,6 +28,9 @@ var profileOf = map[string]string{
 	"generex-ups_cs141":      "ups-mib",
 	"netvision-rfc":          "ups-mib", // a generic net-snmp sysObjectID: found by probing
 	"deltaups_rfc1628string": "delta-ups",
+	"raritan-pdu":            "raritan-pdu",
+	"raritan-pdu_px2":        "raritan-pdu2",
+	"raritan-pdu_px2-temp":   "raritan-pdu2",
 }
 
 // corrections are the values where Plenum deliberately reads a device otherwise than LibreNMS, by
@@ -61,7 +64,7 @@ func implausible(class string, v float64) bool {
 var pending = []string{
 	"apc-netbotz_netbotz750", "apc_environmental-manager", "apc_smt750x-nmc2", "apc_smtl1000-nmc3", "apc_surt3000xl",
 	"avtech_roomalert12e", "eatonpdu_2", "hwg-poseidon", "liebert",
-	"liebert_apm", "poweralert_ups", "raritan-pdu", "raritan-pdu_px2-temp", "raritan-pdu_px2",
+	"liebert_apm", "poweralert_ups",
 	"sentry3", "sentry3_3phase", "sentry4", "vertiv-pdu_mg02e4w1",
 }
 

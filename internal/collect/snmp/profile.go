@@ -29,7 +29,7 @@ type Profile struct {
 	// them gets this profile (the standard UPS-MIB behind a generic net-snmp sysObjectID).
 	Probe   []string `yaml:"probe"`
 	Metrics []Metric `yaml:"metrics"`
-	descr       *regexp.Regexp
+	descr   *regexp.Regexp
 }
 
 // Metric is one value, or one column of a table (a value per row).
@@ -43,7 +43,10 @@ type Metric struct {
 	Index []string `yaml:"index"`
 	// Labels are more labels: a fixed value, or, given as "oid:COLUMN", the value of another
 	// column of the same table at the same row (an outlet's name).
-	Labels     map[string]string `yaml:"labels"`
+	Labels map[string]string `yaml:"labels"`
+	// Where keeps only the rows whose labels have these values (a sensor-type index component, a
+	// type column). Labels whose names begin with "_" select rows but are not reported.
+	Where      map[string]string `yaml:"where"`
 	Multiplier float64           `yaml:"multiplier"` // value = raw × multiplier ÷ divisor (defaults 1)
 	Divisor    float64           `yaml:"divisor"`
 	// DecimalsOID is a column giving, per row, the number of decimal digits of the raw value

@@ -257,6 +257,20 @@ func (p *Profile) readings(d agentData) []collect.Reading {
 				}
 				labels[k] = v
 			}
+			keep := true
+			for k, v := range m.Where {
+				if labels[k] != v {
+					keep = false
+				}
+			}
+			if !keep {
+				continue
+			}
+			for k := range labels {
+				if strings.HasPrefix(k, "_") {
+					delete(labels, k)
+				}
+			}
 			decimals := ""
 			if m.DecimalsOID != "" {
 				if dv, ok := d.columns[m.DecimalsOID][idx]; ok {
