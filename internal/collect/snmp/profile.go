@@ -57,8 +57,13 @@ type Metric struct {
 	// Min and Max bound a plausible scaled value; outside them the reading is missing.
 	Min *float64 `yaml:"min"`
 	Max *float64 `yaml:"max"`
-	// Fahrenheit converts a value in °F to °C (after scaling).
-	Fahrenheit bool `yaml:"fahrenheit"`
+	// RawMin: a raw value below it means "no reading" (Sentry3: a negative temperature value).
+	RawMin *float64 `yaml:"raw_min"`
+	// Fahrenheit converts a value in °F to °C (after scaling); FahrenheitOID instead names a
+	// column saying per row whether the value is in °F: FahrenheitValue there (default "1").
+	Fahrenheit      bool   `yaml:"fahrenheit"`
+	FahrenheitOID   string `yaml:"fahrenheit_oid"`
+	FahrenheitValue string `yaml:"fahrenheit_value"`
 }
 
 //go:embed profiles/*.yaml
@@ -139,6 +144,10 @@ func parseProfile(b []byte) (*Profile, error) {
 		m := &p.Metrics[i]
 		m.OID = strings.TrimPrefix(m.OID, ".")
 		m.DecimalsOID = strings.TrimPrefix(m.DecimalsOID, ".")
+		m.FahrenheitOID = strings.TrimPrefix(m.FahrenheitOID, ".")
+		if m.FahrenheitValue == "" {
+			m.FahrenheitValue = "1"
+		}
 		switch {
 		case m.Name == "":
 			return nil, fmt.Errorf("metrics[%d].name: missing", i)

@@ -179,6 +179,9 @@ func read(g *gosnmp.GoSNMP, p *Profile) (agentData, error) {
 		if m.DecimalsOID != "" {
 			columns = append(columns, m.DecimalsOID)
 		}
+		if m.FahrenheitOID != "" {
+			columns = append(columns, m.FahrenheitOID)
+		}
 		for _, v := range m.Labels {
 			if col, ok := strings.CutPrefix(v, "oid:"); ok {
 				columns = append(columns, col)
@@ -224,7 +227,7 @@ func (p *Profile) readings(d agentData) []collect.Reading {
 			if !ok {
 				continue // the agent did not answer for it at all
 			}
-			r := m.reading(v, nil, "")
+			r := m.reading(v, nil, "", m.Fahrenheit)
 			if r.Missing && r.Reason == "no such object" {
 				continue // the device has no such value: nothing to report
 			}
@@ -277,14 +280,19 @@ func (p *Profile) readings(d agentData) []collect.Reading {
 					decimals = text(dv)
 				}
 			}
-			out = append(out, m.reading(rows[idx], labels, decimals))
+			fahrenheit := m.Fahrenheit
+			if m.FahrenheitOID != "" {
+				fv, ok := d.columns[m.FahrenheitOID][idx]
+				fahrenheit = ok && text(fv) == m.FahrenheitValue
+			}
+			out = append(out, m.reading(rows[idx], labels, decimals, fahrenheit))
 		}
 	}
 	return out
 }
 
 // reading scales one value.
-func (m *Metric) reading(v gosnmp.SnmpPDU, labels map[string]string, decimals string) collect.Reading {
+func (m *Metric) reading(v gosnmp.SnmpPDU, labels map[string]string, decimals string, fahrenheit bool) collect.Reading {
 	if labels == nil {
 		labels = map[string]string{}
 		for k, val := range m.Labels {
@@ -300,7 +308,7 @@ func (m *Metric) reading(v gosnmp.SnmpPDU, labels map[string]string, decimals st
 	if reason != "" {
 		return miss(reason)
 	}
-	if slices.Contains(m.Missing, raw) {
+	if slices.Contains(m.Missing, raw) || (m.RawMin != nil && raw < *m.RawMin) {
 		return miss(fmt.Sprintf("the device's no-reading value %v", raw))
 	}
 	val := raw * m.Multiplier / m.Divisor
@@ -311,7 +319,7 @@ func (m *Metric) reading(v gosnmp.SnmpPDU, labels map[string]string, decimals st
 		}
 		val /= math.Pow10(n)
 	}
-	if m.Fahrenheit {
+	if fahrenheit {
 		val = (val - 32) * 5 / 9
 	}
 	if (m.Min != nil && val < *m.Min) || (m.Max != nil && val > *m.Max) {
