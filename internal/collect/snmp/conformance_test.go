@@ -33,6 +33,7 @@ var profileOf = map[string]string{
 	"raritan-pdu_px2-temp":   "raritan-pdu2",
 	"sentry3":                "sentry3",
 	"sentry3_3phase":         "sentry3",
+	"sentry4":                "sentry4",
 }
 
 // corrections are the values where Plenum deliberately reads a device otherwise than LibreNMS, by
@@ -67,7 +68,7 @@ var pending = []string{
 	"apc-netbotz_netbotz750", "apc_environmental-manager", "apc_smt750x-nmc2", "apc_smtl1000-nmc3", "apc_surt3000xl",
 	"avtech_roomalert12e", "eatonpdu_2", "hwg-poseidon", "liebert",
 	"liebert_apm", "poweralert_ups",
-	"sentry4", "vertiv-pdu_mg02e4w1",
+	"vertiv-pdu_mg02e4w1",
 }
 
 // classes are the LibreNMS sensor classes the conformance covers.
