@@ -60,7 +60,8 @@ type Metric struct {
 	// RawMin: a raw value below it means "no reading" (Sentry3: a negative temperature value).
 	RawMin *float64 `yaml:"raw_min"`
 	// Fahrenheit converts a value in °F to °C (after scaling); FahrenheitOID instead names a
-	// column saying per row whether the value is in °F: FahrenheitValue there (default "1").
+	// column saying per row whether the value is in °F: FahrenheitValue there (default "1"); an
+	// OID ending in .0 is one setting for the whole device.
 	Fahrenheit      bool   `yaml:"fahrenheit"`
 	FahrenheitOID   string `yaml:"fahrenheit_oid"`
 	FahrenheitValue string `yaml:"fahrenheit_value"`

@@ -180,7 +180,11 @@ func read(g *gosnmp.GoSNMP, p *Profile) (agentData, error) {
 			columns = append(columns, m.DecimalsOID)
 		}
 		if m.FahrenheitOID != "" {
-			columns = append(columns, m.FahrenheitOID)
+			if strings.HasSuffix(m.FahrenheitOID, ".0") { // one setting for the whole device
+				scalars = append(scalars, m.FahrenheitOID)
+			} else {
+				columns = append(columns, m.FahrenheitOID)
+			}
 		}
 		for _, v := range m.Labels {
 			if col, ok := strings.CutPrefix(v, "oid:"); ok {
@@ -283,6 +287,9 @@ func (p *Profile) readings(d agentData) []collect.Reading {
 			fahrenheit := m.Fahrenheit
 			if m.FahrenheitOID != "" {
 				fv, ok := d.columns[m.FahrenheitOID][idx]
+				if !ok {
+					fv, ok = d.scalars[m.FahrenheitOID]
+				}
 				fahrenheit = ok && text(fv) == m.FahrenheitValue
 			}
 			out = append(out, m.reading(rows[idx], labels, decimals, fahrenheit))
