@@ -45,6 +45,7 @@ var profileOf = map[string]string{
 	"vertiv-pdu_mg02e4w1":       "vertiv-geist",
 	"liebert":                   "liebert", // a Liebert MPH PDU whose sysDescr names a GXT2 UPS
 	"liebert_apm":               "liebert",
+	"poweralert_ups":            "tripplite-ups",
 }
 
 // corrections are the values where Plenum deliberately reads a device otherwise than LibreNMS, by
@@ -73,11 +74,9 @@ func implausible(class string, v float64) bool {
 	return false
 }
 
-// pending are the recordings no profile covers yet (issue #4 is under way): the test fails when
-// one of them gets a profile without being moved to profileOf, or one not listed has none.
-var pending = []string{
-	"poweralert_ups",
-}
+// pending are the recordings no profile covers yet: the test fails when one of them gets a profile
+// without being moved to profileOf, or one not listed has none.
+var pending = []string{}
 
 // classes are the LibreNMS sensor classes the conformance covers.
 var classes = []string{"power", "current", "voltage", "temperature", "humidity", "power_consumed"}
