@@ -45,6 +45,7 @@ func newApp() *cli.Command {
 			demoCommand(),
 			capacityCommand(),
 			whatIfCommand(),
+			pollCommand(),
 			{
 				Name:  "version",
 				Usage: "print the version",

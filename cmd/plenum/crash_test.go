@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,10 +10,13 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/plenum-dcim/plenum/internal/testpeer"
 )
 
 // child is `plenum serve --demo` in a process of its own (the test binary run as plenum).
@@ -157,4 +161,68 @@ func TestWritesSurviveKill9(t *testing.T) {
 		t.Errorf("%d of %d acknowledged writes lost after kill -9, e.g. %v", len(lost), len(want), lost[:min(len(lost), 10)])
 	}
 	t.Logf("%d writes acknowledged before the kill, %d batches found after the restart", len(want), len(present))
+}
+
+// TestPollCommand is `plenum poll` against real recordings served by snmpsim: the JSON it prints,
+// over v2c and v3, and its refusals.
+func TestPollCommand(t *testing.T) {
+	recordings := filepath.Join("..", "..", "..", "shared", "data", "snmprec")
+	if _, err := os.Stat(recordings); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the shared SNMP recordings are missing at %s", recordings)
+		}
+		t.Skipf("no shared recordings at %s", recordings)
+	}
+	agent := testpeer.SNMPSim(t, recordings)
+	for _, u := range []string{
+		"snmp://apc_ap8853@" + agent,
+		fmt.Sprintf("snmpv3://%s:%s:%s@%s?context=apc_ap8853", testpeer.SNMPv3User, testpeer.SNMPv3AuthKey, testpeer.SNMPv3PrivKey, agent),
+	} {
+		out := plenum(t, "poll", "--json", u)
+		var readings []struct {
+			Name    string
+			Labels  map[string]string
+			Value   float64
+			Unit    string
+			Missing bool
+		}
+		if err := json.Unmarshal([]byte(out), &readings); err != nil {
+			t.Fatalf("%s: %v\n%s", u, err, out)
+		}
+		found := 0
+		for _, r := range readings {
+			switch {
+			case r.Name == "pdu_power_watts" && r.Labels["device"] == "1":
+				if r.Value != 1140 || r.Unit != "W" {
+					t.Errorf("%s: power %+v", u, r)
+				}
+				found++
+			case r.Name == "pdu_phase_voltage_volts":
+				if r.Value != 242 || r.Labels["phase"] != "1" {
+					t.Errorf("%s: phase voltage %+v", u, r)
+				}
+				found++
+			case r.Name == "pdu_energy_kwh_total":
+				if r.Value != 3512.8 || r.Unit != "kWh" {
+					t.Errorf("%s: energy %+v", u, r)
+				}
+				found++
+			}
+		}
+		if found != 3 {
+			t.Errorf("%s: %d of the 3 readings looked for:\n%s", u, found, out)
+		}
+	}
+	app := newApp()
+	var out syncBuffer
+	app.Writer, app.ErrWriter = &out, &out
+	for _, bad := range []string{"modbus://10.0.0.1:502", "snmp://10.0.0.1"} {
+		if err := app.Run(context.Background(), []string{"plenum", "poll", bad}); err == nil {
+			t.Errorf("poll %s: no error", bad)
+		}
+	}
+	// A device nobody answers for: an error naming it, after the timeout.
+	if err := app.Run(context.Background(), []string{"plenum", "poll", "--timeout", "300ms", "snmp://nobody-here@127.0.0.1:9"}); err == nil || !strings.Contains(err.Error(), "127.0.0.1") {
+		t.Errorf("dead agent: %v", err)
+	}
 }

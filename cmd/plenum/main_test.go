@@ -234,7 +234,7 @@ func TestCommands(t *testing.T) {
 	if err := app.Run(context.Background(), []string{"plenum", "demo", "seed", "--data", data}); err == nil || !strings.Contains(err.Error(), "already holds a site") {
 		t.Errorf("second demo seed: %v", err)
 	}
-	for _, cmd := range [][]string{{"serve"}, {"migrate"}, {"token"}, {"token", "create"}, {"import", "device-types"}, {"demo"}, {"demo", "generate"}, {"capacity"}, {"whatif"}, {"version"}} {
+	for _, cmd := range [][]string{{"serve"}, {"migrate"}, {"token"}, {"token", "create"}, {"import", "device-types"}, {"demo"}, {"demo", "generate"}, {"capacity"}, {"whatif"}, {"poll"}, {"version"}} {
 		if out := plenum(t, append(cmd, "--help")...); !strings.Contains(out, "USAGE") && !strings.Contains(out, "Usage") {
 			t.Errorf("%v --help: %q", cmd, out)
 		}
