@@ -68,6 +68,7 @@ func build(cfg Config) (huma.API, http.Handler) {
 	register(api, Prefix+"/cooling-zones", "cooling-zones", s.CoolingZones())
 	register(api, Prefix+"/cooling-units", "cooling-units", s.CoolingUnits())
 	register(api, Prefix+"/sensor-points", "sensor-points", s.SensorPoints())
+	register(api, Prefix+"/poll-targets", "poll-targets", s.PollTargets())
 	registerCatalog(api, s)
 	registerElevation(api, s)
 	svc := cfg.Power

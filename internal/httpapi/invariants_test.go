@@ -195,7 +195,7 @@ func with(o obj, kv ...any) obj {
 // change log, exactly as they were.
 var snapshotColls = []string{"sites", "rooms", "rows", "racks", "rack-reservations", "manufacturers", "device-types",
 	"devices", "power-ports", "power-outlets", "tenants", "tags", "power-nodes", "power-edges", "cooling-zones",
-	"cooling-units", "sensor-points", "changes"}
+	"cooling-units", "sensor-points", "poll-targets", "changes"}
 
 func (e *apiEnv) snapshot(t testing.TB) map[string]string {
 	t.Helper()

@@ -87,6 +87,8 @@ func newFixture(tb testing.TB) *fixture {
 	f.ids["cooling-units"] = must(crah.ID, err)
 	sp, err := st.SensorPoints().Create(ctx, dcim.SensorPoint{RoomID: room.ID, RackID: &rack.ID, Name: "A01 inlet top", Kind: "inlet-top"})
 	f.ids["sensor-points"] = must(sp.ID, err)
+	pt, err := st.PollTargets().Create(ctx, dcim.PollTarget{DeviceID: &d.ID, Name: "srv1 BMC", URL: "redfish://10.0.0.10"})
+	f.ids["poll-targets"] = must(pt.ID, err)
 	tags, err := st.Tags().List(ctx, dcim.ListQuery{})
 	if err != nil || len(tags.Results) == 0 {
 		tb.Fatalf("tags: %v %v", tags, err)
@@ -225,7 +227,7 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 		}
 	}
 	want := []string{"capacity", "changes", "cooling-units", "cooling-zones", "device-types", "devices", "manufacturers", "power-edges",
-		"power-loads", "power-nodes", "power-outlets", "power-ports", "rack-reservations", "racks", "placement", "rooms", "rows", "sensor-points", "sites",
+		"power-loads", "power-nodes", "power-outlets", "power-ports", "rack-reservations", "racks", "placement", "poll-targets", "rooms", "rows", "sensor-points", "sites",
 		"status", "tags", "tenants", "whatif"}
 	for _, w := range want {
 		if !resources[w] {

@@ -91,6 +91,7 @@ var siteTable = &table[dcim.Site]{
 		{"rooms", "site_id", dcim.TypeRoom, "name", ""},
 		{"devices", "site_id", dcim.TypeDevice, "name", ""},
 		{"power_nodes", "site_id", dcim.TypePowerNode, "name", ""},
+		{"poll_targets", "site_id", dcim.TypePollTarget, "name", ""},
 	},
 }
 
@@ -307,6 +308,7 @@ var deviceTable = &table[dcim.Device]{
 		{"tenant_id", "tenant_id", "tenants", dcim.TypeTenant}},
 	deps: []dependent{
 		{"power_nodes", "device_id", dcim.TypePowerNode, "name", ""},
+		{"poll_targets", "device_id", dcim.TypePollTarget, "name", ""},
 		{table: "power_ports p JOIN power_outlets o ON o.id = p.outlet_id", column: "o.device_id", objType: dcim.TypePowerPort,
 			nameExpr: "p.name", idExpr: "p.id"},
 	},
