@@ -72,6 +72,8 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "forward-token", Usage: "bearer token for --forward-url", Sources: cli.EnvVars("PLENUM_FORWARD_TOKEN")},
 			&cli.StringFlag{Name: "query-url", Usage: "answer the Prometheus query API from this store's API (its base URL) instead of the embedded one", Sources: cli.EnvVars("PLENUM_QUERY_URL")},
 			&cli.StringFlag{Name: "query-token", Usage: "bearer token for --query-url", Sources: cli.EnvVars("PLENUM_QUERY_TOKEN")},
+			&cli.StringFlag{Name: "profiles", Usage: "a directory of device profiles, added to (and replacing) the embedded ones", Sources: cli.EnvVars("PLENUM_PROFILES")},
+			&cli.IntFlag{Name: "poll-concurrency", Value: 64, Usage: "the most polls at once", Sources: cli.EnvVars("PLENUM_POLL_CONCURRENCY")},
 		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			m := NewMain()
@@ -81,6 +83,7 @@ func serveCommand() *cli.Command {
 			m.Config.Retention, m.Config.RetentionBytes = cmd.Duration("retention"), cmd.Int64("retention-bytes")
 			m.Config.Forward = telemetry.Forward{URL: cmd.String("forward-url"), Token: cmd.String("forward-token")}
 			m.Config.Query = telemetry.External{URL: cmd.String("query-url"), Token: cmd.String("query-token")}
+			m.Config.Profiles, m.Config.PollConcurrency = cmd.String("profiles"), cmd.Int("poll-concurrency")
 			lvl, err := parseLevel(cmd.String("log-level"))
 			if err != nil {
 				return fmt.Errorf("--log-level: %w", err)

@@ -226,3 +226,70 @@ func TestPollCommand(t *testing.T) {
 		t.Errorf("dead agent: %v", err)
 	}
 }
+
+// TestPollingIntoTheStore: a poll target made through the API is polled by the server on its
+// schedule; its readings land in the store with the identity of the site, queryable by PromQL, and
+// its health shows in /poll-status; a dead target is down with its reason.
+func TestPollingIntoTheStore(t *testing.T) {
+	recordings := filepath.Join("..", "..", "..", "shared", "data", "snmprec")
+	if _, err := os.Stat(recordings); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the shared SNMP recordings are missing at %s", recordings)
+		}
+		t.Skipf("no shared recordings at %s", recordings)
+	}
+	agentAddr := testpeer.SNMPSim(t, recordings)
+	srv := serve(t, "--demo", "--data", t.TempDir())
+	defer srv.stop()
+	code, _, body := get(t, srv.url+"/api/v1/sites", srv.token)
+	var sites struct{ Results []struct{ ID int64 } }
+	if err := json.Unmarshal([]byte(body), &sites); err != nil || code != 200 || len(sites.Results) == 0 {
+		t.Fatalf("sites: %d %s", code, body)
+	}
+	site := sites.Results[0].ID
+	for _, target := range []string{
+		fmt.Sprintf(`{"name": "ap8853", "site_id": %d, "url": "snmp://%s", "credentials": "apc_ap8853", "interval_seconds": 5, "timeout_seconds": 2}`, site, agentAddr),
+		fmt.Sprintf(`{"name": "nobody", "site_id": %d, "url": "snmp://127.0.0.1:9", "credentials": "x", "interval_seconds": 5, "timeout_seconds": 1, "retries": 0}`, site),
+	} {
+		if code, _, body := request(t, http.MethodPost, srv.url+"/api/v1/poll-targets", srv.token, target); code != http.StatusCreated {
+			t.Fatalf("poll target: %d %s", code, body)
+		}
+	}
+	type health struct {
+		Target    string
+		Up        bool
+		LastError string `json:"last_error"`
+		Readings  int
+		Polls     int
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	var status map[string]health
+	for time.Now().Before(deadline) {
+		_, _, body := get(t, srv.url+"/api/v1/poll-status", srv.token)
+		var st struct{ Targets []health }
+		_ = json.Unmarshal([]byte(body), &st)
+		status = map[string]health{}
+		for _, h := range st.Targets {
+			status[h.Target] = h
+		}
+		if status["ap8853"].Up && status["nobody"].Polls > 0 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if h := status["ap8853"]; !h.Up || h.Readings != 9 {
+		t.Fatalf("ap8853: %+v", h)
+	}
+	if h := status["nobody"]; h.Up || h.LastError == "" {
+		t.Errorf("dead target: %+v", h)
+	}
+	q := srv.url + "/api/v1/query?" + url.Values{"query": {`pdu_power_watts{target="ap8853"}`}}.Encode()
+	_, _, body = get(t, q, srv.token)
+	if !strings.Contains(body, `"site":"Cyberjaya DC1"`) || !strings.Contains(body, `"1140"`) {
+		t.Errorf("the polled power in the store: %s", body)
+	}
+	_, _, body = get(t, srv.url+"/api/v1/query?"+url.Values{"query": {`plenum_poll_up`}}.Encode(), srv.token)
+	if !strings.Contains(body, `"target":"nobody"},"value":[`) || !strings.Contains(body, `"target":"ap8853"},"value":[`) {
+		t.Errorf("plenum_poll_up: %s", body)
+	}
+}

@@ -17,6 +17,8 @@ import (
 	"time"
 	_ "time/tzdata" // sites name IANA time zones; the binary must know them on any host
 
+	"github.com/plenum-dcim/plenum/internal/collect/agent"
+	"github.com/plenum-dcim/plenum/internal/collect/snmp"
 	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/httpapi"
 	"github.com/plenum-dcim/plenum/internal/store"
@@ -39,6 +41,10 @@ type Config struct {
 	// Forward sends every sample on to an external store; Query answers queries from one.
 	Forward telemetry.Forward
 	Query   telemetry.External
+	// Profiles is a directory of device profiles beside the embedded ones; PollConcurrency bounds
+	// the polls at once.
+	Profiles        string
+	PollConcurrency int
 }
 
 // DatabaseURL is the store URL the configuration names.
@@ -59,6 +65,8 @@ type Main struct {
 	listener net.Listener
 	server   *http.Server
 	done     chan error
+	stopPoll context.CancelFunc
+	polled   chan struct{}
 }
 
 // NewMain returns a Main with defaults.
@@ -86,13 +94,24 @@ func (m *Main) Run(ctx context.Context) error {
 		Forward: m.Config.Forward, Query: m.Config.Query}); err != nil {
 		return err
 	}
+	profiles, err := snmp.LoadProfiles(m.Config.Profiles)
+	if err != nil {
+		return err
+	}
+	pollers := agent.New(pollSource{st}, profiles, m.Telemetry, m.Config.PollConcurrency, m.Logger)
+	pctx, stop := context.WithCancel(context.Background())
+	m.stopPoll, m.polled = stop, make(chan struct{})
+	go func() {
+		pollers.Run(pctx)
+		close(m.polled)
+	}()
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	m.listener = ln
 	mux := http.NewServeMux()
-	api := httpapi.New(httpapi.Config{Store: st, Telemetry: m.Telemetry, Version: version, Logger: m.Logger})
+	api := httpapi.New(httpapi.Config{Store: st, Telemetry: m.Telemetry, Pollers: pollers, Version: version, Logger: m.Logger})
 	mux.Handle("/api/", api)
 	mux.Handle("POST /write", api) // InfluxDB 1.x clients write here
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -135,6 +154,10 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	if m.stopPoll != nil {
+		m.stopPoll()
+		<-m.polled
+	}
 	if m.Telemetry != nil {
 		errs = append(errs, m.Telemetry.Close())
 	}
@@ -142,6 +165,25 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// pollSource gives the pollers the inventory's poll targets.
+type pollSource struct{ st *store.Store }
+
+func (p pollSource) ModelVersion(ctx context.Context) (int64, error) { return p.st.ModelVersion(ctx) }
+
+func (p pollSource) Plan(ctx context.Context) ([]agent.Planned, error) {
+	plan, err := p.st.PollPlan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]agent.Planned, len(plan))
+	for i, pt := range plan {
+		t := pt.Target
+		out[i] = agent.Planned{Name: t.Name, URL: t.URL, Profile: t.Profile, Credentials: pt.Credentials, Labels: pt.Labels,
+			Interval: time.Duration(t.IntervalSeconds) * time.Second, Timeout: time.Duration(t.TimeoutSeconds) * time.Second, Retries: t.Retries}
+	}
+	return out, nil
 }
 
 func main() {

@@ -20,9 +20,11 @@ type Target struct {
 	Poll     func(ctx context.Context) (Result, error)
 }
 
-// Sink receives what a poll read: the target's readings, stamped with when the poll began.
+// Sink receives what a poll read: the target's readings, stamped with when the poll began; or
+// that it failed, and why.
 type Sink interface {
 	Write(ctx context.Context, t *Target, at time.Time, readings []Reading) error
+	Failed(ctx context.Context, t *Target, at time.Time, err error)
 }
 
 // Health is how a target fares.
@@ -136,7 +138,6 @@ func (d due) Swap(i, j int)          { d[i], d[j] = d[j], d[i]; d[i].index, d[j]
 func (d *due) Push(x any)            { e := x.(*entry); e.index = len(*d); *d = append(*d, e) }
 func (d *due) Pop() any              { old := *d; e := old[len(old)-1]; *d = old[:len(old)-1]; return e }
 func (d due) peek() *entry           { return d[0] }
-func (d *due) fix(e *entry)          { heap.Fix(d, e.index) }
 func (d *due) add(e *entry)          { heap.Push(d, e) }
 func (d *due) remove(e *entry)       { heap.Remove(d, e.index) }
 func (d due) contains(e *entry) bool { return e.index >= 0 && e.index < len(d) && d[e.index] == e }
@@ -245,6 +246,8 @@ func (s *Scheduler) pollOne(ctx context.Context, e *entry) {
 		if werr := s.Sink.Write(ctx, &t, start, res.Readings); werr != nil {
 			err = errors.New("storing the readings: " + werr.Error())
 		}
+	} else if err != nil && s.Sink != nil && ctx.Err() == nil {
+		s.Sink.Failed(ctx, &t, start, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

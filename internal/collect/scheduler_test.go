@@ -16,6 +16,8 @@ type memSink struct {
 	values map[string]int
 }
 
+func (m *memSink) Failed(context.Context, *Target, time.Time, error) {}
+
 func (m *memSink) Write(_ context.Context, t *Target, at time.Time, rs []Reading) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

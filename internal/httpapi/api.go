@@ -16,6 +16,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/plenum-dcim/plenum/internal/capacity"
+	"github.com/plenum-dcim/plenum/internal/collect"
 	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/power"
 	"github.com/plenum-dcim/plenum/internal/store"
@@ -37,8 +38,10 @@ type Config struct {
 	// Telemetry is the time-series store behind the push endpoints and the Prometheus query API;
 	// nil: those routes are not served.
 	Telemetry *telemetry.Store
-	Version   string
-	Logger    *slog.Logger
+	// Pollers report the health of every poll target; nil: /poll-status is not served.
+	Pollers interface{ Health() []collect.Health }
+	Version string
+	Logger  *slog.Logger
 }
 
 // New returns the API handler: every route under /api/v1, behind token authentication.
@@ -84,6 +87,9 @@ func build(cfg Config) (huma.API, http.Handler) {
 	registerStatus(api, s, cfg.Version)
 	if cfg.Telemetry != nil {
 		registerTelemetry(mux, cfg.Telemetry)
+	}
+	if cfg.Pollers != nil {
+		registerPollStatus(api, cfg.Pollers)
 	}
 	logger := cfg.Logger
 	if logger == nil {

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/storage/remote"
@@ -164,3 +166,49 @@ func (s *Store) writer(ctx context.Context) *writer { return &writer{app: s.db.A
 
 func (w *writer) commit() error   { return w.app.Commit() }
 func (w *writer) rollback() error { return w.app.Rollback() }
+
+// Point is one sample to append: a metric name, its labels, milliseconds since the epoch, a value.
+type Point struct {
+	Name   string
+	Labels map[string]string
+	T      int64
+	V      float64
+}
+
+// Append stores points (what the pollers read) in one transaction. Label names are made
+// Prometheus names; a point whose labels break the limits is an error naming it, and nothing is
+// stored.
+func (s *Store) Append(ctx context.Context, points []Point) (WriteResult, error) {
+	var res WriteResult
+	b := labels.NewScratchBuilder(16)
+	sets := make([]labels.Labels, len(points))
+	for i, p := range points {
+		b.Reset()
+		b.Add(model.MetricNameLabel, sanitizeName(p.Name, true))
+		for k, v := range p.Labels {
+			if v != "" {
+				b.Add(sanitizeName(k, false), v)
+			}
+		}
+		b.Sort()
+		sets[i] = b.Labels()
+		if err := s.limits.checkLabels(sets[i]); err != nil {
+			return res, fmt.Errorf("%s: %w", p.Name, err)
+		}
+	}
+	w := s.writer(ctx)
+	one := make([]Sample, 1)
+	for i, p := range points {
+		one[0] = Sample{T: p.T, V: p.V}
+		if err := w.addSeries(s.cache, seriesKey{}, 0, sets[i], nil, one, &b); err != nil {
+			_ = w.rollback()
+			return WriteResult{}, fmt.Errorf("store: %w", err)
+		}
+	}
+	if err := w.commit(); err != nil {
+		return WriteResult{}, fmt.Errorf("store: %w", err)
+	}
+	res.Series, res.Rejected = len(points), w.rejected
+	res.Samples = len(points) - w.rejected.Total()
+	return res, nil
+}
