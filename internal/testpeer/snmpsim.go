@@ -36,6 +36,21 @@ func SNMPSim(tb testing.TB, dataDir string) string {
 	if _, err := os.Stat(dataDir); err != nil {
 		tb.Fatalf("recordings: %v", err)
 	}
+	// snmpsimd reads the recordings as nobody: serve a copy it can read, wherever the originals are.
+	data := tb.TempDir()
+	recs, _ := filepath.Glob(filepath.Join(dataDir, "*.snmprec"))
+	for _, r := range recs {
+		b, err := os.ReadFile(r)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(data, filepath.Base(r)), b, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	_ = os.Chmod(data, 0o755)
+	_ = os.Chmod(filepath.Dir(data), 0o755)
+	dataDir = data
 	cache := tb.TempDir()
 	if u, err := user.Lookup("nobody"); err == nil { // snmpsimd drops to nobody and writes its index there
 		uid, _ := strconv.Atoi(u.Uid)
