@@ -239,6 +239,7 @@ func TestPollingIntoTheStore(t *testing.T) {
 		t.Skipf("no shared recordings at %s", recordings)
 	}
 	agentAddr := testpeer.SNMPSim(t, recordings)
+	meter := testpeer.Modbus(t, map[int]testpeer.ModbusRegisters{1: {"holding": {20480: 0, 20481: 0, 20482: 0x00BC, 20483: 0x614E}}})
 	srv := serve(t, "--demo", "--data", t.TempDir())
 	defer srv.stop()
 	code, _, body := get(t, srv.url+"/api/v1/sites", srv.token)
@@ -250,6 +251,7 @@ func TestPollingIntoTheStore(t *testing.T) {
 	for _, target := range []string{
 		fmt.Sprintf(`{"name": "ap8853", "site_id": %d, "url": "snmp://%s", "credentials": "apc_ap8853", "interval_seconds": 5, "timeout_seconds": 2}`, site, agentAddr),
 		fmt.Sprintf(`{"name": "nobody", "site_id": %d, "url": "snmp://127.0.0.1:9", "credentials": "x", "interval_seconds": 5, "timeout_seconds": 1, "retries": 0}`, site),
+		fmt.Sprintf(`{"name": "meter-1", "site_id": %d, "url": "modbus://%s", "profile": "abb-b23", "interval_seconds": 5, "timeout_seconds": 2}`, site, meter),
 	} {
 		if code, _, body := request(t, http.MethodPost, srv.url+"/api/v1/poll-targets", srv.token, target); code != http.StatusCreated {
 			t.Fatalf("poll target: %d %s", code, body)
@@ -272,7 +274,7 @@ func TestPollingIntoTheStore(t *testing.T) {
 		for _, h := range st.Targets {
 			status[h.Target] = h
 		}
-		if status["ap8853"].Up && status["nobody"].Polls > 0 {
+		if status["ap8853"].Up && status["nobody"].Polls > 0 && status["meter-1"].Up {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -287,6 +289,10 @@ func TestPollingIntoTheStore(t *testing.T) {
 	_, _, body = get(t, q, srv.token)
 	if !strings.Contains(body, `"site":"Cyberjaya DC1"`) || !strings.Contains(body, `"1140"`) {
 		t.Errorf("the polled power in the store: %s", body)
+	}
+	_, _, body = get(t, srv.url+"/api/v1/query?"+url.Values{"query": {`meter_import_energy_kwh_total`}}.Encode(), srv.token)
+	if !strings.Contains(body, `"target":"meter-1"`) || !strings.Contains(body, `"123456.78"`) {
+		t.Errorf("the metered energy in the store: %s", body)
 	}
 	_, _, body = get(t, srv.url+"/api/v1/query?"+url.Values{"query": {`plenum_poll_up`}}.Encode(), srv.token)
 	if !strings.Contains(body, `"target":"nobody"},"value":[`) || !strings.Contains(body, `"target":"ap8853"},"value":[`) {

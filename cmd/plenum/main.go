@@ -18,6 +18,7 @@ import (
 	_ "time/tzdata" // sites name IANA time zones; the binary must know them on any host
 
 	"github.com/plenum-dcim/plenum/internal/collect/agent"
+	"github.com/plenum-dcim/plenum/internal/collect/modbus"
 	"github.com/plenum-dcim/plenum/internal/collect/snmp"
 	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/httpapi"
@@ -98,7 +99,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pollers := agent.New(pollSource{st}, profiles, m.Telemetry, m.Config.PollConcurrency, m.Logger)
+	meters, err := modbus.LoadProfiles(m.Config.Profiles)
+	if err != nil {
+		return err
+	}
+	pollers := agent.New(pollSource{st}, profiles, meters, m.Telemetry, m.Config.PollConcurrency, m.Logger)
 	pctx, stop := context.WithCancel(context.Background())
 	m.stopPoll, m.polled = stop, make(chan struct{})
 	go func() {

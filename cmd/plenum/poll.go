@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/plenum-dcim/plenum/internal/collect"
+	"github.com/plenum-dcim/plenum/internal/collect/modbus"
 	"github.com/plenum-dcim/plenum/internal/collect/snmp"
 )
 
@@ -19,7 +20,7 @@ import (
 func pollCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "poll",
-		Usage:     "poll a device once and print what it read (snmp://COMMUNITY@HOST:PORT, snmpv3://USER:AUTHKEY:PRIVKEY@HOST:PORT)",
+		Usage:     "poll a device once and print what it read (snmp://COMMUNITY@HOST:PORT, snmpv3://USER:AUTHKEY:PRIVKEY@HOST:PORT, modbus://HOST:PORT?profile=NAME&unit=N)",
 		ArgsUsage: "URL",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON array of {name, labels, value, unit} (missing values with missing and reason)"},
@@ -47,8 +48,21 @@ func pollCommand() *cli.Command {
 				if res, err = ps.Poll(ctx, t, cmd.String("profile")); err != nil {
 					return fmt.Errorf("poll: %w", err)
 				}
+			case strings.HasPrefix(raw, "modbus://"):
+				t, err := modbus.ParseURL(raw)
+				if err != nil {
+					return fmt.Errorf("poll: %w", err)
+				}
+				t.Timeout = cmd.Duration("timeout")
+				ps, err := modbus.LoadProfiles(cmd.String("profiles"))
+				if err != nil {
+					return fmt.Errorf("poll: %w", err)
+				}
+				if res, err = ps.Poll(ctx, t, cmd.String("profile")); err != nil {
+					return fmt.Errorf("poll: %w", err)
+				}
 			default:
-				return fmt.Errorf("poll: %q: want snmp:// or snmpv3:// (Modbus and Redfish are not there yet)", raw)
+				return fmt.Errorf("poll: %q: want snmp://, snmpv3:// or modbus:// (Redfish is not there yet)", raw)
 			}
 			missing := 0
 			for _, r := range res.Readings {

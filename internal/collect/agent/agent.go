@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/plenum-dcim/plenum/internal/collect"
+	"github.com/plenum-dcim/plenum/internal/collect/modbus"
 	"github.com/plenum-dcim/plenum/internal/collect/snmp"
 	"github.com/plenum-dcim/plenum/internal/telemetry"
 )
@@ -36,6 +37,7 @@ type Source interface {
 type Agent struct {
 	src      Source
 	profiles *snmp.Profiles
+	meters   *modbus.Profiles
 	store    *telemetry.Store
 	sched    *collect.Scheduler
 	logger   *slog.Logger
@@ -47,11 +49,11 @@ type Agent struct {
 }
 
 // New returns an agent; concurrency bounds the polls at once.
-func New(src Source, profiles *snmp.Profiles, store *telemetry.Store, concurrency int, logger *slog.Logger) *Agent {
+func New(src Source, profiles *snmp.Profiles, meters *modbus.Profiles, store *telemetry.Store, concurrency int, logger *slog.Logger) *Agent {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	a := &Agent{src: src, profiles: profiles, store: store, logger: logger, refresh: 2 * time.Second, version: -1, errs: map[string]string{}}
+	a := &Agent{src: src, profiles: profiles, meters: meters, store: store, logger: logger, refresh: 2 * time.Second, version: -1, errs: map[string]string{}}
 	a.sched = collect.NewScheduler(concurrency, sink{a})
 	return a
 }
@@ -133,8 +135,22 @@ func (a *Agent) driver(p Planned) (func(context.Context) (collect.Result, error)
 		t.Timeout, t.Retries = p.Timeout, 0 // the scheduler retries
 		profiles, profile := a.profiles, p.Profile
 		return func(ctx context.Context) (collect.Result, error) { return profiles.Poll(ctx, t, profile) }, nil
+	case "modbus":
+		full := *u
+		if p.Profile != "" { // the target's profile, where it names one, over the URL's
+			q := full.Query()
+			q.Set("profile", p.Profile)
+			full.RawQuery = q.Encode()
+		}
+		t, err := modbus.ParseURL(full.String())
+		if err != nil {
+			return nil, err
+		}
+		t.Timeout = p.Timeout
+		meters, profile := a.meters, p.Profile
+		return func(ctx context.Context) (collect.Result, error) { return meters.Poll(ctx, t, profile) }, nil
 	}
-	return nil, fmt.Errorf("%s: no poller for %s:// yet (SNMP only)", p.Name, u.Scheme)
+	return nil, fmt.Errorf("%s: no poller for %s:// yet (SNMP and Modbus TCP)", p.Name, u.Scheme)
 }
 
 // Health lists every target's health; targets that could not be set up are down with the reason.
