@@ -13,6 +13,7 @@ import (
 
 	"github.com/plenum-dcim/plenum/internal/collect"
 	"github.com/plenum-dcim/plenum/internal/collect/modbus"
+	"github.com/plenum-dcim/plenum/internal/collect/redfish"
 	"github.com/plenum-dcim/plenum/internal/collect/snmp"
 )
 
@@ -20,7 +21,7 @@ import (
 func pollCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "poll",
-		Usage:     "poll a device once and print what it read (snmp://COMMUNITY@HOST:PORT, snmpv3://USER:AUTHKEY:PRIVKEY@HOST:PORT, modbus://HOST:PORT?profile=NAME&unit=N)",
+		Usage:     "poll a device once and print what it read (snmp://COMMUNITY@HOST:PORT, snmpv3://USER:AUTHKEY:PRIVKEY@HOST:PORT, modbus://HOST:PORT?profile=NAME&unit=N, redfish://USER:PASSWORD@HOST:PORT, https://…)",
 		ArgsUsage: "URL",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON array of {name, labels, value, unit} (missing values with missing and reason)"},
@@ -61,8 +62,17 @@ func pollCommand() *cli.Command {
 				if res, err = ps.Poll(ctx, t, cmd.String("profile")); err != nil {
 					return fmt.Errorf("poll: %w", err)
 				}
+			case strings.HasPrefix(raw, "redfish://"), strings.HasPrefix(raw, "https://"), strings.HasPrefix(raw, "http://"):
+				t, err := redfish.ParseURL(raw, "")
+				if err != nil {
+					return fmt.Errorf("poll: %w", err)
+				}
+				t.Timeout = cmd.Duration("timeout")
+				if res, err = redfish.Poll(ctx, t); err != nil {
+					return fmt.Errorf("poll: %w", err)
+				}
 			default:
-				return fmt.Errorf("poll: %q: want snmp://, snmpv3:// or modbus:// (Redfish is not there yet)", raw)
+				return fmt.Errorf("poll: %q: want snmp://, snmpv3://, modbus://, redfish:// or https://", raw)
 			}
 			missing := 0
 			for _, r := range res.Readings {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/plenum-dcim/plenum/internal/collect"
 	"github.com/plenum-dcim/plenum/internal/collect/modbus"
+	"github.com/plenum-dcim/plenum/internal/collect/redfish"
 	"github.com/plenum-dcim/plenum/internal/collect/snmp"
 	"github.com/plenum-dcim/plenum/internal/telemetry"
 )
@@ -149,8 +150,15 @@ func (a *Agent) driver(p Planned) (func(context.Context) (collect.Result, error)
 		t.Timeout = p.Timeout
 		meters, profile := a.meters, p.Profile
 		return func(ctx context.Context) (collect.Result, error) { return meters.Poll(ctx, t, profile) }, nil
+	case "redfish", "https", "http":
+		t, err := redfish.ParseURL(p.URL, p.Credentials)
+		if err != nil {
+			return nil, err
+		}
+		t.Timeout = p.Timeout
+		return func(ctx context.Context) (collect.Result, error) { return redfish.Poll(ctx, t) }, nil
 	}
-	return nil, fmt.Errorf("%s: no poller for %s:// yet (SNMP and Modbus TCP)", p.Name, u.Scheme)
+	return nil, fmt.Errorf("%s: no poller for %s://", p.Name, u.Scheme)
 }
 
 // Health lists every target's health; targets that could not be set up are down with the reason.
