@@ -294,6 +294,15 @@ func TestPollingIntoTheStore(t *testing.T) {
 	if !strings.Contains(body, `"target":"meter-1"`) || !strings.Contains(body, `"123456.78"`) {
 		t.Errorf("the metered energy in the store: %s", body)
 	}
+	// Plenum's own metrics: the polled samples counted, the TSDB's head, Go's runtime; behind a token.
+	code, _, body = get(t, srv.url+"/metrics", srv.token)
+	if code != http.StatusOK || !strings.Contains(body, `plenum_ingest_samples_total{protocol="poll"}`) ||
+		!strings.Contains(body, "prometheus_tsdb_head_series ") || !strings.Contains(body, "go_goroutines ") {
+		t.Errorf("/metrics: %d %.400s", code, body)
+	}
+	if code, _, _ := get(t, srv.url+"/metrics", ""); code != http.StatusUnauthorized {
+		t.Errorf("/metrics without a token: %d", code)
+	}
 	_, _, body = get(t, srv.url+"/api/v1/query?"+url.Values{"query": {`plenum_poll_up`}}.Encode(), srv.token)
 	if !strings.Contains(body, `"target":"nobody"},"value":[`) || !strings.Contains(body, `"target":"ap8853"},"value":[`) {
 		t.Errorf("plenum_poll_up: %s", body)

@@ -17,6 +17,10 @@ import (
 	"time"
 	_ "time/tzdata" // sites name IANA time zones; the binary must know them on any host
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/plenum-dcim/plenum/internal/collect/agent"
 	"github.com/plenum-dcim/plenum/internal/collect/modbus"
 	"github.com/plenum-dcim/plenum/internal/collect/snmp"
@@ -90,7 +94,9 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("seed demo: %w", err)
 		}
 	}
-	if m.Telemetry, err = telemetry.Open(telemetry.Options{Dir: filepath.Join(m.Config.DataDir, "tsdb"), Retention: m.Config.Retention,
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if m.Telemetry, err = telemetry.Open(telemetry.Options{Dir: filepath.Join(m.Config.DataDir, "tsdb"), Retention: m.Config.Retention, Registerer: reg,
 		MaxBytes: m.Config.RetentionBytes, OutOfOrder: telemetry.DefaultOutOfOrder, Logger: m.Logger,
 		Forward: m.Config.Forward, Query: m.Config.Query}); err != nil {
 		return err
@@ -116,9 +122,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.listener = ln
 	mux := http.NewServeMux()
-	api := httpapi.New(httpapi.Config{Store: st, Telemetry: m.Telemetry, Pollers: pollers, Version: version, Logger: m.Logger})
+	api := httpapi.New(httpapi.Config{Store: st, Telemetry: m.Telemetry, Pollers: pollers, Version: version, Logger: m.Logger,
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
 	mux.Handle("/api/", api)
 	mux.Handle("POST /write", api) // InfluxDB 1.x clients write here
+	mux.Handle("GET /metrics", api)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintf(w, "Plenum %s\nAPI: %s/ (Authorization: Bearer <token>)\nOpenAPI: %s/openapi.json\n", version, httpapi.Prefix, httpapi.Prefix)

@@ -40,6 +40,8 @@ type Config struct {
 	Telemetry *telemetry.Store
 	// Pollers report the health of every poll target; nil: /poll-status is not served.
 	Pollers interface{ Health() []collect.Health }
+	// Metrics serves Plenum's own metrics at /metrics (behind the same tokens); nil: not served.
+	Metrics http.Handler
 	Version string
 	Logger  *slog.Logger
 }
@@ -90,6 +92,9 @@ func build(cfg Config) (huma.API, http.Handler) {
 	}
 	if cfg.Pollers != nil {
 		registerPollStatus(api, cfg.Pollers)
+	}
+	if cfg.Metrics != nil {
+		mux.Handle("GET /metrics", cfg.Metrics)
 	}
 	logger := cfg.Logger
 	if logger == nil {

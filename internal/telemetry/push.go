@@ -44,9 +44,12 @@ func (s *Store) HandleRemoteWrite(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.RemoteWrite(r.Context(), r.Body)
 	if err != nil {
+		s.refused.WithLabelValues("remote-write", "request").Inc()
 		writeInputError(w, err)
 		return
 	}
+	s.ingested.WithLabelValues("remote-write").Add(float64(res.Samples))
+	s.refused.WithLabelValues("remote-write", "sample").Add(float64(res.Rejected.Total()))
 	if n := res.Rejected.Total(); n > 0 {
 		http.Error(w, fmt.Sprintf("%d of %d samples not stored (%d out of order, %d duplicate timestamps, %d too old), the first: %v",
 			n, n+res.Samples, res.Rejected.OutOfOrder, res.Rejected.Duplicate, res.Rejected.TooOld, res.Rejected.First), http.StatusBadRequest)
@@ -80,6 +83,8 @@ func (s *Store) HandleLineProtocol(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, bad, err := s.LineProtocol(r.Context(), body, precision, time.Now())
+	s.ingested.WithLabelValues("line-protocol").Add(float64(res.Samples))
+	s.refused.WithLabelValues("line-protocol", "line").Add(float64(len(bad)))
 	if err != nil {
 		var ie *InputError
 		if errors.As(err, &ie) {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql"
@@ -36,6 +37,8 @@ type Options struct {
 	// Query, when its URL is set, answers the Prometheus query API from an external store's API
 	// (the one Forward feeds, typically) instead of the embedded one.
 	Query External
+	// Registerer takes the store's metrics (the TSDB's own, and ingest counters); nil: none.
+	Registerer prometheus.Registerer
 }
 
 // DefaultRetention keeps 400 days: a year's reports with a month to spare.
@@ -53,6 +56,8 @@ type Store struct {
 	logger  *slog.Logger
 	forward *remote.Storage // nil: not forwarding
 	query   *External       // nil: the embedded store answers queries
+
+	ingested, refused *prometheus.CounterVec
 }
 
 // Open opens (or creates) the store in opts.Dir, replaying its write-ahead log: every sample whose
@@ -75,7 +80,7 @@ func Open(opts Options) (*Store, error) {
 		opts.OutOfOrder = 0
 	}
 	o.OutOfOrderTimeWindow = opts.OutOfOrder.Milliseconds()
-	db, err := tsdb.Open(opts.Dir, logger.With("component", "tsdb"), nil, o, nil)
+	db, err := tsdb.Open(opts.Dir, logger.With("component", "tsdb"), opts.Registerer, o, nil)
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: open %s: %w", opts.Dir, err)
 	}
@@ -88,7 +93,14 @@ func Open(opts Options) (*Store, error) {
 		EnableNegativeOffset: true,
 		Parser:               promParser,
 	})
-	s := &Store{db: db, cache: newSeriesCache(), engine: engine, limits: opts.Limits.withDefaults(), logger: logger}
+	s := &Store{db: db, cache: newSeriesCache(), engine: engine, limits: opts.Limits.withDefaults(), logger: logger,
+		ingested: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "plenum_ingest_samples_total",
+			Help: "Samples stored, by how they came: remote-write, line protocol, pollers."}, []string{"protocol"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "plenum_ingest_refused_total",
+			Help: "Samples or lines refused, by protocol and reason."}, []string{"protocol", "reason"})}
+	if opts.Registerer != nil {
+		opts.Registerer.MustRegister(s.ingested, s.refused)
+	}
 	if opts.Query.URL != "" {
 		if err := opts.Query.check(); err != nil {
 			_ = db.Close()
@@ -210,5 +222,6 @@ func (s *Store) Append(ctx context.Context, points []Point) (WriteResult, error)
 	}
 	res.Series, res.Rejected = len(points), w.rejected
 	res.Samples = len(points) - w.rejected.Total()
+	s.ingested.WithLabelValues("poll").Add(float64(res.Samples))
 	return res, nil
 }
