@@ -308,3 +308,31 @@ func TestPollingIntoTheStore(t *testing.T) {
 		t.Errorf("plenum_poll_up: %s", body)
 	}
 }
+
+// TestMeasuredLoads: a server's power pushed as a series labelled with its site and name becomes
+// its measured load in the power chain: the what-if on the measured basis counts it.
+func TestMeasuredLoads(t *testing.T) {
+	srv := serve(t, "--demo", "--data", t.TempDir())
+	defer srv.stop()
+	line := fmt.Sprintf("server_power_watts,site=Cyberjaya\\ DC1,device=A02-SRV03 value=333 %d\n", time.Now().UnixMilli())
+	req, _ := http.NewRequest(http.MethodPost, srv.url+"/write?precision=ms", strings.NewReader(line))
+	req.Header.Set("Authorization", "Token "+srv.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("push: %v %v", err, resp.Status)
+	}
+	resp.Body.Close()
+	_, _, body := get(t, srv.url+"/api/v1/power-nodes?kind=ups&limit=1", srv.token)
+	var ups struct{ Results []struct{ ID int64 } }
+	if err := json.Unmarshal([]byte(body), &ups); err != nil || len(ups.Results) == 0 {
+		t.Fatalf("ups: %s", body)
+	}
+	code, _, body := request(t, http.MethodPost, srv.url+"/api/v1/whatif", srv.token, fmt.Sprintf(`{"failed": [%d], "basis": "measured"}`, ups.Results[0].ID))
+	var res struct {
+		Basis    string `json:"load_basis"`
+		Measured int    `json:"measured_devices"`
+	}
+	if err := json.Unmarshal([]byte(body), &res); err != nil || code != http.StatusOK || res.Measured != 1 || res.Basis != "measured" {
+		t.Errorf("what-if on the measured basis: %d %.300s", code, body)
+	}
+}

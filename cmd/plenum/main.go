@@ -26,6 +26,7 @@ import (
 	"github.com/plenum-dcim/plenum/internal/collect/snmp"
 	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/httpapi"
+	"github.com/plenum-dcim/plenum/internal/power"
 	"github.com/plenum-dcim/plenum/internal/store"
 	"github.com/plenum-dcim/plenum/internal/telemetry"
 )
@@ -122,7 +123,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.listener = ln
 	mux := http.NewServeMux()
-	api := httpapi.New(httpapi.Config{Store: st, Telemetry: m.Telemetry, Pollers: pollers, Version: version, Logger: m.Logger,
+	measured := power.NewService(st, measuredLoads{st: st, ts: m.Telemetry})
+	api := httpapi.New(httpapi.Config{Store: st, Power: measured, Telemetry: m.Telemetry, Pollers: pollers, Version: version, Logger: m.Logger,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
 	mux.Handle("/api/", api)
 	mux.Handle("POST /write", api) // InfluxDB 1.x clients write here
@@ -178,6 +180,38 @@ func (m *Main) Close() error {
 		errs = append(errs, m.Store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// measuredLoads gives the power chain the devices' measured power from the time series: peak and
+// 95th percentile over the last seven days, by the device label of their series.
+type measuredLoads struct {
+	st *store.Store
+	ts *telemetry.Store
+}
+
+func (l measuredLoads) MeasuredLoads(ctx context.Context, siteID int64) (map[int64]power.Measurement, error) {
+	site, err := l.st.Sites().Get(ctx, siteID)
+	if err != nil {
+		return nil, err
+	}
+	byName, err := l.ts.DevicePowers(ctx, site.Name, 7*24*time.Hour, time.Now())
+	if err != nil || len(byName) == 0 {
+		return nil, err
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	ids, err := l.st.DeviceIDsByName(ctx, siteID, names)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]power.Measurement, len(ids))
+	for name, id := range ids {
+		p := byName[name]
+		out[id] = power.Measurement{PeakW: p.PeakW, P95W: p.P95W}
+	}
+	return out, nil
 }
 
 // pollSource gives the pollers the inventory's poll targets.

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
 )
@@ -241,6 +242,10 @@ type Service struct {
 	mu       sync.Mutex
 	sites    map[int64]*Site
 	versions map[int64]int64 // the inventory version each site's chain is known to be current at
+	measured map[int64]time.Time
+	// MeasureEvery is how long measurements are taken as current: past it they are read again,
+	// and the chain rebuilt if they changed (default one minute).
+	MeasureEvery time.Duration
 }
 
 // NewService returns a Service reading the model from src and measurements from loads.
@@ -248,7 +253,8 @@ func NewService(src Source, loads LoadSource) *Service {
 	if loads == nil {
 		loads = NoMeasurements{}
 	}
-	return &Service{src: src, loads: loads, sites: map[int64]*Site{}, versions: map[int64]int64{}}
+	return &Service{src: src, loads: loads, sites: map[int64]*Site{}, versions: map[int64]int64{}, measured: map[int64]time.Time{},
+		MeasureEvery: time.Minute}
 }
 
 // Site returns the built chain of site id, rebuilt when the inventory has changed since.
@@ -265,7 +271,7 @@ func (s *Service) Site(ctx context.Context, id int64) (*Site, error) {
 	}
 	s.mu.Unlock()
 	if ok && built == v {
-		return cached, nil
+		return s.remeasure(ctx, id, cached)
 	}
 	if ok {
 		changed, err := s.src.ChangedSince(ctx, built, modelTypes)
@@ -276,7 +282,7 @@ func (s *Service) Site(ctx context.Context, id int64) (*Site, error) {
 			s.mu.Lock()
 			s.versions[id] = v
 			s.mu.Unlock()
-			return cached, nil
+			return s.remeasure(ctx, id, cached)
 		}
 		if up, isUpdater := s.src.(Updater); isUpdater {
 			site, newest, err := s.update(ctx, up, cached, built)
@@ -306,6 +312,37 @@ func (s *Service) Site(ctx context.Context, id int64) (*Site, error) {
 	s.mu.Lock()
 	s.sites[id] = site
 	s.versions[id] = site.Version
+	s.measured[id] = time.Now()
+	s.mu.Unlock()
+	return site, nil
+}
+
+// remeasure reads the measurements of a site again once they are older than MeasureEvery, and
+// rebuilds its chain from the same model when they changed.
+func (s *Service) remeasure(ctx context.Context, id int64, site *Site) (*Site, error) {
+	if _, none := s.loads.(NoMeasurements); none {
+		return site, nil
+	}
+	s.mu.Lock()
+	stale := time.Since(s.measured[id]) >= s.MeasureEvery
+	s.mu.Unlock()
+	if !stale {
+		return site, nil
+	}
+	ms, err := s.loads.MeasuredLoads(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !maps.Equal(ms, site.measured) {
+		if site, err = BuildSite(site.Model, ms); err != nil {
+			return nil, err
+		}
+	}
+	s.mu.Lock()
+	if s.sites[id] != nil && s.sites[id].Version == site.Version {
+		s.sites[id] = site
+	}
+	s.measured[id] = time.Now()
 	s.mu.Unlock()
 	return site, nil
 }

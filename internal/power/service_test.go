@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 )
 
 // fakeSource is a Source holding one model, counting how often it is read.
@@ -48,5 +49,44 @@ func TestServiceKeepsTheChain(t *testing.T) {
 	src.version, src.changed = 12, []string{"device"}
 	if again, _ := svc.Site(ctx, 1); again == first || src.reads != 2 {
 		t.Errorf("not rebuilt after a device changed (%d reads)", src.reads)
+	}
+}
+
+// fakeLoads is a LoadSource whose readings the test changes.
+type fakeLoads struct{ m map[int64]Measurement }
+
+func (f *fakeLoads) MeasuredLoads(context.Context, int64) (map[int64]Measurement, error) {
+	return f.m, nil
+}
+
+// Measurements are read again once they are older than MeasureEvery, and the chain rebuilt with
+// them, though the inventory did not change.
+func TestServiceRemeasures(t *testing.T) {
+	ctx := context.Background()
+	m := modelOf(newFacility2N())
+	w := 1000
+	a, b := m.Nodes[6].ID, m.Nodes[13].ID // the two rack PDUs
+	m.Devices = append(m.Devices, ModelDevice{ID: 1001, Name: "srv", RackID: 1,
+		Ports: []ModelPort{{ID: 1, MaximumDraw: &w, Node: a}, {ID: 2, MaximumDraw: &w, Node: b}}})
+	src := &fakeSource{model: m, version: 5}
+	loads := &fakeLoads{}
+	svc := NewService(src, loads)
+	svc.MeasureEvery = time.Hour
+	first, err := svc.Site(ctx, 1)
+	if err != nil || first.Measured() != 0 {
+		t.Fatalf("first: %v, %d measured", err, first.Measured())
+	}
+	loads.m = map[int64]Measurement{1001: {PeakW: 420, P95W: 400}}
+	if again, _ := svc.Site(ctx, 1); again != first {
+		t.Error("re-measured before MeasureEvery")
+	}
+	svc.MeasureEvery = 0
+	now, err := svc.Site(ctx, 1)
+	if err != nil || now == first || now.Measured() != 1 || src.reads != 1 {
+		t.Fatalf("after the readings changed: %v, %d measured, %d model reads", err, now.Measured(), src.reads)
+	}
+	// The measured peak is the device's load on the measured basis: 210 W on each side.
+	if got := now.Base(Allocated).Load(a).Watts; got != 210 {
+		t.Errorf("rack PDU A carries %v W, want 210", got)
 	}
 }

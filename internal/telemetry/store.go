@@ -225,3 +225,50 @@ func (s *Store) Append(ctx context.Context, points []Point) (WriteResult, error)
 	s.ingested.WithLabelValues("poll").Add(float64(res.Samples))
 	return res, nil
 }
+
+// DevicePower is a device's measured power over a window: its peak and 95th percentile, watts.
+type DevicePower struct{ PeakW, P95W float64 }
+
+// MeasuredPowerQuery selects the series that measure a whole device's power: what a server's BMC
+// reports (Redfish), and what is pushed under the same names.
+const MeasuredPowerQuery = `{__name__=~"server_power_watts|server_power_consumed_watts|device_power_watts", site=%q}`
+
+// DevicePowers gives, for the devices of site (by the device label of their series), their peak
+// and 95th-percentile power over window up to now.
+func (s *Store) DevicePowers(ctx context.Context, site string, window time.Duration, now time.Time) (map[string]DevicePower, error) {
+	sel := fmt.Sprintf(MeasuredPowerQuery, site)
+	rng := model.Duration(window).String()
+	out := map[string]DevicePower{}
+	for i, expr := range []string{
+		fmt.Sprintf("max by (device) (max_over_time(%s[%s]))", sel, rng),
+		fmt.Sprintf("max by (device) (quantile_over_time(0.95, %s[%s]))", sel, rng),
+	} {
+		q, err := s.engine.NewInstantQuery(ctx, s.db, promql.NewPrometheusQueryOpts(false, 0, nil), expr, now)
+		if err != nil {
+			return nil, err
+		}
+		res := q.Exec(ctx)
+		q.Close()
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		vec, err := res.Vector()
+		if err != nil {
+			return nil, err
+		}
+		for _, smp := range vec {
+			dev := smp.Metric.Get("device")
+			if dev == "" {
+				continue
+			}
+			p := out[dev]
+			if i == 0 {
+				p.PeakW = smp.F
+			} else {
+				p.P95W = smp.F
+			}
+			out[dev] = p
+		}
+	}
+	return out, nil
+}
