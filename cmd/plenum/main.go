@@ -25,6 +25,7 @@ import (
 	"github.com/plenum-dcim/plenum/internal/collect/modbus"
 	"github.com/plenum-dcim/plenum/internal/collect/snmp"
 	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/demo"
 	"github.com/plenum-dcim/plenum/internal/httpapi"
 	"github.com/plenum-dcim/plenum/internal/power"
 	"github.com/plenum-dcim/plenum/internal/store"
@@ -73,6 +74,7 @@ type Main struct {
 	done     chan error
 	stopPoll context.CancelFunc
 	polled   chan struct{}
+	simDone  chan struct{} // the demo's simulator, when running
 }
 
 // NewMain returns a Main with defaults.
@@ -117,6 +119,15 @@ func (m *Main) Run(ctx context.Context) error {
 		pollers.Run(pctx)
 		close(m.polled)
 	}()
+	if m.Config.Demo {
+		m.simDone = make(chan struct{})
+		go func() {
+			defer close(m.simDone)
+			if err := demo.Simulate(pctx, st, m.Telemetry, m.Logger); err != nil && pctx.Err() == nil {
+				m.Logger.Warn("demo readings stopped", "error", err)
+			}
+		}()
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
@@ -172,6 +183,9 @@ func (m *Main) Close() error {
 	if m.stopPoll != nil {
 		m.stopPoll()
 		<-m.polled
+		if m.simDone != nil {
+			<-m.simDone
+		}
 	}
 	if m.Telemetry != nil {
 		errs = append(errs, m.Telemetry.Close())

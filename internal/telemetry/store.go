@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -229,45 +230,48 @@ func (s *Store) Append(ctx context.Context, points []Point) (WriteResult, error)
 // DevicePower is a device's measured power over a window: its peak and 95th percentile, watts.
 type DevicePower struct{ PeakW, P95W float64 }
 
-// MeasuredPowerQuery selects the series that measure a whole device's power: what a server's BMC
-// reports (Redfish), and what is pushed under the same names.
-const MeasuredPowerQuery = `{__name__=~"server_power_watts|server_power_consumed_watts|device_power_watts", site=%q}`
+// MeasuredPowerMetrics are the series that measure a whole device's power: what a server's BMC
+// reports (Redfish), and what is pushed under the same names; labelled with site and device.
+var MeasuredPowerMetrics = []string{"server_power_watts", "server_power_consumed_watts", "device_power_watts"}
 
 // DevicePowers gives, for the devices of site (by the device label of their series), their peak
-// and 95th-percentile power over window up to now.
+// and 95th-percentile power over window up to now; a device measured under several names takes
+// the highest.
 func (s *Store) DevicePowers(ctx context.Context, site string, window time.Duration, now time.Time) (map[string]DevicePower, error) {
-	sel := fmt.Sprintf(MeasuredPowerQuery, site)
 	rng := model.Duration(window).String()
 	out := map[string]DevicePower{}
-	for i, expr := range []string{
-		fmt.Sprintf("max by (device) (max_over_time(%s[%s]))", sel, rng),
-		fmt.Sprintf("max by (device) (quantile_over_time(0.95, %s[%s]))", sel, rng),
-	} {
-		q, err := s.engine.NewInstantQuery(ctx, s.db, promql.NewPrometheusQueryOpts(false, 0, nil), expr, now)
-		if err != nil {
-			return nil, err
-		}
-		res := q.Exec(ctx)
-		q.Close()
-		if res.Err != nil {
-			return nil, res.Err
-		}
-		vec, err := res.Vector()
-		if err != nil {
-			return nil, err
-		}
-		for _, smp := range vec {
-			dev := smp.Metric.Get("device")
-			if dev == "" {
-				continue
+	for _, metric := range MeasuredPowerMetrics {
+		sel := fmt.Sprintf("%s{site=%q}", metric, site)
+		for i, expr := range []string{
+			fmt.Sprintf("max by (device) (max_over_time(%s[%s]))", sel, rng),
+			fmt.Sprintf("max by (device) (quantile_over_time(0.95, %s[%s]))", sel, rng),
+		} {
+			q, err := s.engine.NewInstantQuery(ctx, s.db, promql.NewPrometheusQueryOpts(false, 0, nil), expr, now)
+			if err != nil {
+				return nil, err
 			}
-			p := out[dev]
-			if i == 0 {
-				p.PeakW = smp.F
-			} else {
-				p.P95W = smp.F
+			res := q.Exec(ctx)
+			q.Close()
+			if res.Err != nil {
+				return nil, res.Err
 			}
-			out[dev] = p
+			vec, err := res.Vector()
+			if err != nil {
+				return nil, err
+			}
+			for _, smp := range vec {
+				dev := smp.Metric.Get("device")
+				if dev == "" {
+					continue
+				}
+				p := out[dev]
+				if i == 0 {
+					p.PeakW = math.Max(p.PeakW, smp.F)
+				} else {
+					p.P95W = math.Max(p.P95W, smp.F)
+				}
+				out[dev] = p
+			}
 		}
 	}
 	return out, nil
