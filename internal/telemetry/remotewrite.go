@@ -101,26 +101,19 @@ func (l *Limits) checkLabels(ls labels.Labels) error {
 	return nil
 }
 
-func validMetricName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '_' || c == ':' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
+func validMetricName(s string) bool { return validName(s, true) }
 
-func validLabelName(s string) bool {
+func validLabelName(s string) bool { return validName(s, false) }
+
+// validName reports whether s is a Prometheus name: [a-zA-Z_][a-zA-Z0-9_]*, colons allowed in a
+// metric name.
+func validName(s string, colon bool) bool {
 	if s == "" {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+		if !(c == '_' || colon && c == ':' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
 			return false
 		}
 	}

@@ -7,19 +7,15 @@ import (
 	"embed"
 	"encoding/binary"
 	"fmt"
-	"io/fs"
 	"math"
 	"net"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	mb "github.com/simonvetter/modbus"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/plenum-dcim/plenum/internal/collect"
 )
@@ -60,72 +56,51 @@ type Profiles struct{ byName map[string]*Profile }
 // the same name.
 func LoadProfiles(dir string) (*Profiles, error) {
 	ps := &Profiles{byName: map[string]*Profile{}}
-	add := func(fsys fs.FS, name string) error {
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
+	err := collect.ProfileFiles(embedded, dir, func(p *Profile) error {
+		if err := p.check(); err != nil {
 			return err
-		}
-		p, err := parse(b)
-		if err != nil {
-			return fmt.Errorf("profile %s: %w", name, err)
 		}
 		ps.byName[p.Name] = p
 		return nil
-	}
-	files, _ := fs.Glob(embedded, "profiles/*.yaml")
-	for _, f := range files {
-		if err := add(embedded, f); err != nil {
-			return nil, err
-		}
-	}
-	if dir != "" {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
-		for _, f := range files {
-			if err := add(os.DirFS(filepath.Dir(f)), filepath.Base(f)); err != nil {
-				return nil, err
-			}
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return ps, nil
 }
 
-func parse(b []byte) (*Profile, error) {
-	var p Profile
-	dec := yaml.NewDecoder(strings.NewReader(string(b)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil {
-		return nil, err
-	}
+// check fills the defaults of a decoded register map and refuses what cannot be read.
+func (p *Profile) check() error {
 	if p.Name == "" {
-		return nil, fmt.Errorf("name: missing")
+		return fmt.Errorf("name: missing")
 	}
 	switch p.WordOrder {
 	case "":
 		p.WordOrder = "high_first"
 	case "high_first", "low_first":
 	default:
-		return nil, fmt.Errorf("word_order %q: want high_first or low_first", p.WordOrder)
+		return fmt.Errorf("word_order %q: want high_first or low_first", p.WordOrder)
 	}
 	for i := range p.Registers {
 		r := &p.Registers[i]
 		switch {
 		case r.Name == "" || r.Unit == "":
-			return nil, fmt.Errorf("registers[%d]: name and unit are needed", i)
+			return fmt.Errorf("registers[%d]: name and unit are needed", i)
 		case words[r.Type] == 0:
-			return nil, fmt.Errorf("registers[%d] (%s).type %q: want int16, uint16, int32, uint32, int64, uint64 or float32", i, r.Name, r.Type)
+			return fmt.Errorf("registers[%d] (%s).type %q: want int16, uint16, int32, uint32, int64, uint64 or float32", i, r.Name, r.Type)
 		}
 		switch r.Table {
 		case "":
 			r.Table = "holding"
 		case "holding", "input":
 		default:
-			return nil, fmt.Errorf("registers[%d] (%s).table %q: want holding or input", i, r.Name, r.Table)
+			return fmt.Errorf("registers[%d] (%s).table %q: want holding or input", i, r.Name, r.Table)
 		}
 		if r.Scale == 0 {
 			r.Scale = 1
 		}
 	}
-	return &p, nil
+	return nil
 }
 
 // Names lists the profiles.

@@ -3,14 +3,11 @@ package snmp
 import (
 	"embed"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/plenum-dcim/plenum/internal/collect"
 )
 
 // A profile says what one family of devices exposes over SNMP: which OIDs, under which metric names
@@ -78,14 +75,9 @@ type Profiles struct{ list []*Profile }
 func LoadProfiles(dir string) (*Profiles, error) {
 	ps := &Profiles{}
 	byName := map[string]int{}
-	add := func(fsys fs.FS, name string) error {
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
+	err := collect.ProfileFiles(embedded, dir, func(p *Profile) error {
+		if err := p.check(); err != nil {
 			return err
-		}
-		p, err := parseProfile(b)
-		if err != nil {
-			return fmt.Errorf("profile %s: %w", name, err)
 		}
 		if i, ok := byName[p.Name]; ok {
 			ps.list[i] = p
@@ -94,39 +86,20 @@ func LoadProfiles(dir string) (*Profiles, error) {
 		byName[p.Name] = len(ps.list)
 		ps.list = append(ps.list, p)
 		return nil
-	}
-	files, _ := fs.Glob(embedded, "profiles/*.yaml")
-	for _, f := range files {
-		if err := add(embedded, f); err != nil {
-			return nil, err
-		}
-	}
-	if dir != "" {
-		files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range files {
-			if err := add(os.DirFS(filepath.Dir(f)), filepath.Base(f)); err != nil {
-				return nil, err
-			}
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return ps, nil
 }
 
-func parseProfile(b []byte) (*Profile, error) {
-	var p Profile
-	dec := yaml.NewDecoder(strings.NewReader(string(b)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil {
-		return nil, err
-	}
+// check fills the defaults of a decoded profile and refuses what cannot be read.
+func (p *Profile) check() error {
 	if p.Name == "" {
-		return nil, fmt.Errorf("name: missing")
+		return fmt.Errorf("name: missing")
 	}
 	if len(p.SysObjectID) == 0 && len(p.Probe) == 0 {
-		return nil, fmt.Errorf("sysobjectid: give at least one prefix (or a probe)")
+		return fmt.Errorf("sysobjectid: give at least one prefix (or a probe)")
 	}
 	for i, o := range p.Probe {
 		p.Probe[i] = strings.TrimPrefix(o, ".")
@@ -137,7 +110,7 @@ func parseProfile(b []byte) (*Profile, error) {
 	if p.SysDescr != "" {
 		re, err := regexp.Compile(p.SysDescr)
 		if err != nil {
-			return nil, fmt.Errorf("sysdescr: %w", err)
+			return fmt.Errorf("sysdescr: %w", err)
 		}
 		p.descr = re
 	}
@@ -151,11 +124,11 @@ func parseProfile(b []byte) (*Profile, error) {
 		}
 		switch {
 		case m.Name == "":
-			return nil, fmt.Errorf("metrics[%d].name: missing", i)
+			return fmt.Errorf("metrics[%d].name: missing", i)
 		case m.OID == "":
-			return nil, fmt.Errorf("metrics[%d] (%s).oid: missing", i, m.Name)
+			return fmt.Errorf("metrics[%d] (%s).oid: missing", i, m.Name)
 		case m.Unit == "":
-			return nil, fmt.Errorf("metrics[%d] (%s).unit: missing", i, m.Name)
+			return fmt.Errorf("metrics[%d] (%s).unit: missing", i, m.Name)
 		}
 		if m.Multiplier == 0 {
 			m.Multiplier = 1
@@ -166,13 +139,13 @@ func parseProfile(b []byte) (*Profile, error) {
 		for k, v := range m.Labels {
 			if col, ok := strings.CutPrefix(v, "oid:"); ok {
 				if len(m.Index) == 0 {
-					return nil, fmt.Errorf("metrics[%d] (%s).labels.%s: a column label needs an indexed metric", i, m.Name, k)
+					return fmt.Errorf("metrics[%d] (%s).labels.%s: a column label needs an indexed metric", i, m.Name, k)
 				}
 				m.Labels[k] = "oid:" + strings.TrimPrefix(col, ".")
 			}
 		}
 	}
-	return &p, nil
+	return nil
 }
 
 // Match returns the profile for a device: the one with the longest sysObjectID prefix matching
