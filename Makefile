@@ -24,6 +24,7 @@ test-deps:
 	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
 	command -v influxd >/dev/null || missing="$$missing influxdb"; \
 	command -v snmpsimd >/dev/null || missing="$$missing snmpsim"; \
+	command -v prometheus-snmp-exporter >/dev/null || missing="$$missing prometheus-snmp-exporter"; \
 	/usr/bin/python3 -c 'import pymodbus.server, serial_asyncio' 2>/dev/null || missing="$$missing python3-pymodbus python3-serial python3-serial-asyncio"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
