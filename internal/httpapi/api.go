@@ -89,6 +89,7 @@ func build(cfg Config) (huma.API, http.Handler) {
 	registerStatus(api, s, cfg.Version)
 	if cfg.Telemetry != nil {
 		registerTelemetry(mux, cfg.Telemetry)
+		registerUnbound(api, s, cfg.Telemetry)
 	}
 	if cfg.Pollers != nil {
 		registerPollStatus(api, cfg.Pollers)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/store"
 	"github.com/plenum-dcim/plenum/internal/telemetry"
 )
@@ -76,5 +78,66 @@ func TestTelemetryAuth(t *testing.T) {
 	}
 	if _, body := do(http.MethodGet, Prefix+"/query?query=inlet_temp", "Bearer "+reader, "", ""); !strings.Contains(body, `"value":[`) || !strings.Contains(body, `"23.5"`) {
 		t.Errorf("the pushed reading: %s", body)
+	}
+}
+
+// Series that name no site, or a site or device the inventory does not have, are listed with the
+// reason; those that name what exists are not.
+func TestUnboundSeries(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "plenum.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ts, err := telemetry.Open(telemetry.Options{Dir: filepath.Join(dir, "tsdb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ts.Close()
+	site, err := st.Sites().Create(ctx, dcim.Site{Name: "DC1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := st.Manufacturers().Create(ctx, dcim.Manufacturer{Name: "Dell"})
+	dt, _ := st.DeviceTypes().Create(ctx, dcim.DeviceType{ManufacturerID: m.ID, Model: "R750", UHeight: 2})
+	if _, err := st.Devices().Create(ctx, dcim.Device{Name: "srv1", DeviceTypeID: dt.ID, SiteID: site.ID}); err != nil {
+		t.Fatal(err)
+	}
+	_, tok, _ := st.CreateToken(ctx, "t", true, nil)
+	h := New(Config{Store: st, Telemetry: ts, Version: "test", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	body := "gateway_temp value=21\n" +
+		"device_power_watts,site=Nowhere,device=srv1 value=300\n" +
+		"device_power_watts,site=DC1,device=ghost value=200\n" +
+		"device_power_watts,site=DC1,device=srv1 value=250\n"
+	req := httptest.NewRequest(http.MethodPost, "/write", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusNoContent {
+		t.Fatalf("push: %d %s", rec.Code, rec.Body)
+	}
+	req = httptest.NewRequest(http.MethodGet, Prefix+"/unbound-series", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var got struct {
+		Count   int
+		Results []struct {
+			Labels map[string]string
+			Reason string
+		}
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || got.Count != 3 {
+		t.Fatalf("unbound: %d %s", rec.Code, rec.Body)
+	}
+	reasons := map[string]string{}
+	for _, r := range got.Results {
+		reasons[r.Labels["__name__"]+"/"+r.Labels["site"]+"/"+r.Labels["device"]] = r.Reason
+	}
+	if reasons["gateway_temp//"] != "no site label" || reasons["device_power_watts/Nowhere/srv1"] != `no site named "Nowhere"` ||
+		reasons["device_power_watts/DC1/ghost"] != `no device named "ghost" in site "DC1"` {
+		t.Errorf("reasons: %v", reasons)
 	}
 }

@@ -276,3 +276,26 @@ func (s *Store) DevicePowers(ctx context.Context, site string, window time.Durat
 	}
 	return out, nil
 }
+
+// SeriesSince lists the label sets (metric name under "__name__") of the series with samples
+// between since and now, in label order, at most limit of them (0: all).
+func (s *Store) SeriesSince(ctx context.Context, since, now time.Time, limit int) ([]map[string]string, error) {
+	q, err := s.db.Querier(since.UnixMilli(), now.UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	defer q.Close()
+	m, err := labels.NewMatcher(labels.MatchNotEqual, model.MetricNameLabel, "")
+	if err != nil {
+		return nil, err
+	}
+	ss := q.Select(ctx, true, &storage.SelectHints{Start: since.UnixMilli(), End: now.UnixMilli(), Func: "series", Limit: limit}, m)
+	var out []map[string]string
+	for ss.Next() {
+		out = append(out, ss.At().Labels().Map())
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+	}
+	return out, ss.Err()
+}
