@@ -297,7 +297,8 @@ func TestPollingIntoTheStore(t *testing.T) {
 	// Plenum's own metrics: the polled samples counted, the TSDB's head, Go's runtime; behind a token.
 	code, _, body = get(t, srv.url+"/metrics", srv.token)
 	if code != http.StatusOK || !strings.Contains(body, `plenum_ingest_samples_total{protocol="poll"}`) ||
-		!strings.Contains(body, "prometheus_tsdb_head_series ") || !strings.Contains(body, "go_goroutines ") {
+		!strings.Contains(body, "prometheus_tsdb_head_series ") || !strings.Contains(body, "go_goroutines ") ||
+		!strings.Contains(body, `plenum_poll_targets{state="down"} 1`) || !strings.Contains(body, "plenum_polls_total ") {
 		t.Errorf("/metrics: %d %.400s", code, body)
 	}
 	if code, _, _ := get(t, srv.url+"/metrics", ""); code != http.StatusUnauthorized {

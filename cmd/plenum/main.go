@@ -113,6 +113,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	pollers := agent.New(pollSource{st}, profiles, meters, m.Telemetry, m.Config.PollConcurrency, m.Logger)
+	reg.MustRegister(pollers)
 	pctx, stop := context.WithCancel(context.Background())
 	m.stopPoll, m.polled = stop, make(chan struct{})
 	go func() {

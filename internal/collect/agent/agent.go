@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/plenum-dcim/plenum/internal/collect"
 	"github.com/plenum-dcim/plenum/internal/collect/modbus"
 	"github.com/plenum-dcim/plenum/internal/collect/redfish"
@@ -211,4 +213,35 @@ func (a *Agent) write(ctx context.Context, t *collect.Target, at time.Time, rs [
 		telemetry.Point{Name: "plenum_poll_missing_readings", Labels: id, T: ms, V: float64(missing)})
 	_, err := a.store.Append(ctx, points)
 	return err
+}
+
+var (
+	descTargets  = prometheus.NewDesc("plenum_poll_targets", "Poll targets, by whether their last poll succeeded.", []string{"state"}, nil)
+	descPolls    = prometheus.NewDesc("plenum_polls_total", "Polls run, all targets.", nil, nil)
+	descFailures = prometheus.NewDesc("plenum_poll_failures_total", "Polls that failed, all targets.", nil, nil)
+)
+
+// Describe is for prometheus.Collector: the agent's metrics at /metrics.
+func (a *Agent) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descTargets
+	ch <- descPolls
+	ch <- descFailures
+}
+
+// Collect is for prometheus.Collector: targets up and down, polls and failures so far.
+func (a *Agent) Collect(ch chan<- prometheus.Metric) {
+	var up, down, polls, failures float64
+	for _, h := range a.Health() {
+		if h.Up {
+			up++
+		} else {
+			down++
+		}
+		polls += float64(h.Polls)
+		failures += float64(h.Failures)
+	}
+	ch <- prometheus.MustNewConstMetric(descTargets, prometheus.GaugeValue, up, "up")
+	ch <- prometheus.MustNewConstMetric(descTargets, prometheus.GaugeValue, down, "down")
+	ch <- prometheus.MustNewConstMetric(descPolls, prometheus.CounterValue, polls)
+	ch <- prometheus.MustNewConstMetric(descFailures, prometheus.CounterValue, failures)
 }
