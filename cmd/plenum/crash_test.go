@@ -366,4 +366,21 @@ func TestDemoReadings(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &res); err != nil || res.Measured < 800 {
 		t.Errorf("measured devices: %.300s", body)
 	}
+	// The UPSes' own simulated output is shown beside their computed load.
+	_, _, body = get(t, srv.url+"/api/v1/power-loads?site=1&kind=ups", srv.token)
+	var loads struct {
+		Nodes []struct {
+			Node           struct{ Name string }
+			KW             float64  `json:"kw"`
+			MeasuredPeakKW *float64 `json:"measured_peak_kw"`
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &loads); err != nil || len(loads.Nodes) == 0 {
+		t.Fatalf("power-loads: %.300s", body)
+	}
+	for _, n := range loads.Nodes {
+		if n.KW > 0 && (n.MeasuredPeakKW == nil || *n.MeasuredPeakKW <= 0) {
+			t.Errorf("%s: computed %v kW, measured %v", n.Node.Name, n.KW, n.MeasuredPeakKW)
+		}
+	}
 }

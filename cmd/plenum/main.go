@@ -229,6 +229,33 @@ func (l measuredLoads) MeasuredLoads(ctx context.Context, siteID int64) (map[int
 	return out, nil
 }
 
+// MeasuredNodeLoads gives the power chain the nodes' own measured power: peak and 95th percentile
+// over the last seven days, by the power_node label of their series.
+func (l measuredLoads) MeasuredNodeLoads(ctx context.Context, siteID int64) (map[int64]power.Measurement, error) {
+	site, err := l.st.Sites().Get(ctx, siteID)
+	if err != nil {
+		return nil, err
+	}
+	byName, err := l.ts.NodePowers(ctx, site.Name, 7*24*time.Hour, time.Now())
+	if err != nil || len(byName) == 0 {
+		return nil, err
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	ids, err := l.st.NodeIDsByName(ctx, siteID, names)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]power.Measurement, len(ids))
+	for name, id := range ids {
+		p := byName[name]
+		out[id] = power.Measurement{PeakW: p.PeakW, P95W: p.P95W}
+	}
+	return out, nil
+}
+
 // pollSource gives the pollers the inventory's poll targets.
 type pollSource struct{ st *store.Store }
 

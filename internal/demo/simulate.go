@@ -115,9 +115,10 @@ func (s *simulator) push(ctx context.Context, ts *telemetry.Store, at time.Time)
 			if kind == "ups" {
 				name = "ups"
 			}
-			fmt.Fprintf(&b, "%s,site=%s,%s=%s power_watts=%.1f %d\n", name, site, name, esc(n.Node.Name), n.KW*1000*f*k, ms)
+			node := esc(n.Node.Name)
+			fmt.Fprintf(&b, "%s,site=%s,power_node=%s power_watts=%.1f %d\n", name, site, node, n.KW*1000*f*k, ms)
 			for i, a := range n.Amps {
-				fmt.Fprintf(&b, "%s_phase,site=%s,%s=%s,phase=L%d current_amps=%.2f %d\n", name, site, name, esc(n.Node.Name), i+1, a*f*k, ms)
+				fmt.Fprintf(&b, "%s_phase,site=%s,power_node=%s,phase=L%d current_amps=%.2f %d\n", name, site, node, i+1, a*f*k, ms)
 			}
 		}
 	}

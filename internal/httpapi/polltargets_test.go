@@ -48,13 +48,14 @@ func TestPollTargets(t *testing.T) {
 		// New credentials replace the old; a change without them keeps them.
 		e.expect(t, http.StatusOK, http.MethodPatch, itemPath("poll-targets", id), obj{"credentials": "n3w-community"})
 		e.expect(t, http.StatusOK, http.MethodPatch, itemPath("poll-targets", id), obj{"interval_seconds": 30})
+		node := e.create(t, "power-nodes", obj{"site_id": site, "name": "RPDU-A01-A", "kind": "rack-pdu", "device_id": pdu, "voltage": 400})
 		plan, err := e.st.PollPlan(context.Background())
 		if err != nil || len(plan) != 1 {
 			t.Fatalf("plan: %v %v", plan, err)
 		}
 		p := plan[0]
 		if p.Credentials != "n3w-community" || p.Target.IntervalSeconds != 30 || p.Labels["site"] != "DC1" || p.Labels["room"] != "Hall 1" ||
-			p.Labels["rack"] != "A01" || p.Labels["device"] != "A01-PDU-A" || p.Labels["target"] != "A01-PDU-A" {
+			p.Labels["rack"] != "A01" || p.Labels["device"] != "A01-PDU-A" || p.Labels["target"] != "A01-PDU-A" || p.Labels["power_node"] != "RPDU-A01-A" {
 			t.Errorf("plan: %+v", p)
 		}
 		e.expect(t, http.StatusOK, http.MethodPatch, itemPath("poll-targets", id), obj{"enabled": false})
@@ -62,6 +63,7 @@ func TestPollTargets(t *testing.T) {
 			t.Errorf("a disabled target is planned: %+v", plan)
 		}
 		e.expect(t, http.StatusNoContent, http.MethodDelete, itemPath("poll-targets", id), nil)
+		e.expect(t, http.StatusNoContent, http.MethodDelete, itemPath("power-nodes", node), nil)
 		e.expect(t, http.StatusNoContent, http.MethodDelete, itemPath("devices", pdu), nil)
 	})
 }

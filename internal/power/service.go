@@ -66,6 +66,12 @@ type LoadSource interface {
 	MeasuredLoads(ctx context.Context, siteID int64) (map[int64]Measurement, error)
 }
 
+// NodeLoadSource is a LoadSource that also measures power nodes directly (a rack PDU's inlet, a
+// UPS's output), by node id: shown beside the computed loads.
+type NodeLoadSource interface {
+	MeasuredNodeLoads(ctx context.Context, siteID int64) (map[int64]Measurement, error)
+}
+
 // NoMeasurements is the LoadSource of a Plenum without telemetry.
 type NoMeasurements struct{}
 
@@ -108,6 +114,7 @@ type Site struct {
 	Graph     *Graph
 	Model     Model
 	measured  map[int64]Measurement
+	nodes     map[int64]Measurement // measured power nodes, by id
 	mu        sync.Mutex
 	base      map[Basis]*Result
 	heat      map[Basis]map[int64]float64 // rack → W
@@ -309,12 +316,23 @@ func (s *Service) Site(ctx context.Context, id int64) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
+	if site.nodes, err = s.nodeLoads(ctx, id); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	s.sites[id] = site
 	s.versions[id] = site.Version
 	s.measured[id] = time.Now()
 	s.mu.Unlock()
 	return site, nil
+}
+
+// nodeLoads reads the measured power nodes of a site, where the LoadSource measures them.
+func (s *Service) nodeLoads(ctx context.Context, id int64) (map[int64]Measurement, error) {
+	if nl, ok := s.loads.(NodeLoadSource); ok {
+		return nl.MeasuredNodeLoads(ctx, id)
+	}
+	return nil, nil
 }
 
 // remeasure reads the measurements of a site again once they are older than MeasureEvery, and
@@ -333,10 +351,15 @@ func (s *Service) remeasure(ctx context.Context, id int64, site *Site) (*Site, e
 	if err != nil {
 		return nil, err
 	}
-	if !maps.Equal(ms, site.measured) {
+	nodes, err := s.nodeLoads(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !maps.Equal(ms, site.measured) || !maps.Equal(nodes, site.nodes) {
 		if site, err = BuildSite(site.Model, ms); err != nil {
 			return nil, err
 		}
+		site.nodes = nodes
 	}
 	s.mu.Lock()
 	if s.sites[id] != nil && s.sites[id].Version == site.Version {
@@ -414,6 +437,7 @@ func (s *Service) update(ctx context.Context, up Updater, old *Site, version int
 	if err != nil {
 		return nil, 0, err
 	}
+	site.nodes = old.nodes
 	return site, newest, nil
 }
 
@@ -663,6 +687,10 @@ type NodeLoad struct {
 	Amps       []float64      `json:"amps" doc:"per line (one for a single-phase node)"`
 	Limits     []Limit        `json:"limits"`
 	HeadroomKW *float64       `json:"failover_headroom_kw" doc:"the least spare real power with everything up, the A side down or the B side down"`
+	// Measured is the node's own measured power (its meter, its PDU inlet, its UPS output), where
+	// telemetry has it: peak and 95th percentile over the last days, kW.
+	MeasuredPeakKW *float64 `json:"measured_peak_kw" doc:"the node's own measured peak power, kW; null when not measured"`
+	MeasuredP95KW  *float64 `json:"measured_p95_kw" doc:"the 95th percentile of its measured power, kW"`
 }
 
 // Loads lists every node's load on basis b, sources first; kind filters when not empty.
@@ -687,6 +715,10 @@ func (s *Site) Loads(b Basis, kind string) []NodeLoad {
 		nl.Amps = ld.Amps[:lines]
 		if h := head[n.ID]; !math.IsInf(h, 1) {
 			nl.HeadroomKW = &h
+		}
+		if m, ok := s.nodes[n.ID]; ok {
+			peak, p95 := m.PeakW/1000, m.P95W/1000
+			nl.MeasuredPeakKW, nl.MeasuredP95KW = &peak, &p95
 		}
 		out = append(out, nl)
 	}

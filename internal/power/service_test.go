@@ -90,3 +90,33 @@ func TestServiceRemeasures(t *testing.T) {
 		t.Errorf("rack PDU A carries %v W, want 210", got)
 	}
 }
+
+// fakeNodeLoads also measures nodes.
+type fakeNodeLoads struct {
+	fakeLoads
+	nodes map[int64]Measurement
+}
+
+func (f *fakeNodeLoads) MeasuredNodeLoads(context.Context, int64) (map[int64]Measurement, error) {
+	return f.nodes, nil
+}
+
+// A node's own measured power is shown beside its computed load.
+func TestNodeMeasurements(t *testing.T) {
+	m := modelOf(newFacility2N())
+	ups := m.Nodes[3].ID // UPS-A
+	src := &fakeSource{model: m, version: 5}
+	loads := &fakeNodeLoads{nodes: map[int64]Measurement{ups: {PeakW: 41500, P95W: 39000}}}
+	site, err := NewService(src, loads).Site(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range site.Loads(Allocated, "ups") {
+		switch {
+		case n.Node.ID == ups && (n.MeasuredPeakKW == nil || *n.MeasuredPeakKW != 41.5 || *n.MeasuredP95KW != 39):
+			t.Errorf("UPS-A: %+v", n)
+		case n.Node.ID != ups && n.MeasuredPeakKW != nil:
+			t.Errorf("%s measured: %v", n.Node.Name, *n.MeasuredPeakKW)
+		}
+	}
+}

@@ -83,7 +83,8 @@ func afterPollTarget(ctx context.Context, t *tx, _, p *dcim.PollTarget) error {
 }
 
 // PlannedTarget is an enabled poll target with its credentials and the identity of what it
-// measures: the names of its site, and of its device's room and rack where it has a device.
+// measures: the names of its site, and of its device's room and rack where it has a device, and of
+// the power node the device is (a rack PDU).
 type PlannedTarget struct {
 	Target      dcim.PollTarget
 	Credentials string
@@ -93,7 +94,8 @@ type PlannedTarget struct {
 // PollPlan lists the enabled poll targets, for the pollers.
 func (s *Store) PollPlan(ctx context.Context) ([]PlannedTarget, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT p.id, p.name, p.url, p.profile, p.interval_seconds, p.timeout_seconds, p.retries,
-		COALESCE(c.credentials, ''), COALESCE(ds.name, s.name), d.id, d.name, rk.name, rm.name
+		COALESCE(c.credentials, ''), COALESCE(ds.name, s.name), d.id, d.name, rk.name, rm.name,
+		(SELECT MIN(pn.name) FROM power_nodes pn WHERE pn.device_id = d.id)
 		FROM poll_targets p JOIN sites s ON s.id = p.site_id
 		LEFT JOIN poll_target_credentials c ON c.target_id = p.id
 		LEFT JOIN devices d ON d.id = p.device_id
@@ -110,10 +112,10 @@ func (s *Store) PollPlan(ctx context.Context) ([]PlannedTarget, error) {
 		var pt PlannedTarget
 		var site string
 		var devID sql.NullInt64
-		var dev, rack, room sql.NullString
+		var dev, rack, room, node sql.NullString
 		p := &pt.Target
 		if err := rows.Scan(&p.ID, &p.Name, &p.URL, &p.Profile, &p.IntervalSeconds, &p.TimeoutSeconds, &p.Retries,
-			&pt.Credentials, &site, &devID, &dev, &rack, &room); err != nil {
+			&pt.Credentials, &site, &devID, &dev, &rack, &room, &node); err != nil {
 			return nil, err
 		}
 		pt.Labels = map[string]string{"site": site, "target": p.Name}
@@ -126,6 +128,9 @@ func (s *Store) PollPlan(ctx context.Context) ([]PlannedTarget, error) {
 		}
 		if room.Valid {
 			pt.Labels["room"] = room.String
+		}
+		if node.Valid { // the device is a rack PDU: its readings are that node's
+			pt.Labels["power_node"] = node.String
 		}
 		out = append(out, pt)
 	}

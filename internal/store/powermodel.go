@@ -255,15 +255,25 @@ func (s *Store) FreeOutlets(ctx context.Context, deviceIDs []int64) ([]dcim.Powe
 	return out, rows.Err()
 }
 
+// NodeIDsByName maps the given power-node names of a site to their ids (names not found are left
+// out): how series labelled with a node's name find it.
+func (s *Store) NodeIDsByName(ctx context.Context, siteID int64, names []string) (map[string]int64, error) {
+	return s.idsByName(ctx, "power_nodes", siteID, names)
+}
+
 // DeviceIDsByName maps the given device names of a site to their ids (names not found are left
 // out): how series labelled with a device's name find it.
 func (s *Store) DeviceIDsByName(ctx context.Context, siteID int64, names []string) (map[string]int64, error) {
+	return s.idsByName(ctx, "devices", siteID, names)
+}
+
+func (s *Store) idsByName(ctx context.Context, table string, siteID int64, names []string) (map[string]int64, error) {
 	out := map[string]int64{}
 	for lo := 0; lo < len(names); lo += 500 {
 		in, args := inList(1, names[lo:min(lo+500, len(names))])
-		rows, err := s.db.QueryContext(ctx, "SELECT id, name FROM devices WHERE site_id = $1 AND name IN "+in, append([]any{siteID}, args...)...)
+		rows, err := s.db.QueryContext(ctx, "SELECT id, name FROM "+table+" WHERE site_id = $1 AND name IN "+in, append([]any{siteID}, args...)...)
 		if err != nil {
-			return nil, fmt.Errorf("devices by name: %w", err)
+			return nil, fmt.Errorf("%s by name: %w", table, err)
 		}
 		for rows.Next() {
 			var id int64

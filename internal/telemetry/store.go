@@ -299,3 +299,52 @@ func (s *Store) SeriesSince(ctx context.Context, since, now time.Time, limit int
 	}
 	return out, ss.Err()
 }
+
+// NodePowerMetrics are the series that measure a power node's total power: a rack PDU's or a
+// meter's, or a UPS's output (per line, summed); labelled with site and power_node.
+var NodePowerMetrics = []string{"pdu_power_watts", "pdu_input_power_watts", "pdu_inlet_power_watts", "pdu_cord_power_watts",
+	"pdu_infeed_power_watts", "ups_output_power_watts", "ups_power_watts", "meter_power_watts"}
+
+// NodePowers gives, for the power nodes of site (by the power_node label of their series), their
+// peak and 95th-percentile power over window up to now, at one-minute steps. The series of one
+// metric of a node (its lines, its inlets) are summed at each step first.
+func (s *Store) NodePowers(ctx context.Context, site string, window time.Duration, now time.Time) (map[string]DevicePower, error) {
+	rng := model.Duration(window).String()
+	out := map[string]DevicePower{}
+	for _, metric := range NodePowerMetrics {
+		sum := fmt.Sprintf(`sum by (power_node) (%s{site=%q, power_node!=""})`, metric, site)
+		for i, expr := range []string{
+			fmt.Sprintf("max_over_time((%s)[%s:1m])", sum, rng),
+			fmt.Sprintf("quantile_over_time(0.95, (%s)[%s:1m])", sum, rng),
+		} {
+			vec, err := s.instant(ctx, expr, now)
+			if err != nil {
+				return nil, err
+			}
+			for _, smp := range vec {
+				node := smp.Metric.Get("power_node")
+				p := out[node]
+				if i == 0 {
+					p.PeakW = math.Max(p.PeakW, smp.F)
+				} else {
+					p.P95W = math.Max(p.P95W, smp.F)
+				}
+				out[node] = p
+			}
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) instant(ctx context.Context, expr string, now time.Time) (promql.Vector, error) {
+	q, err := s.engine.NewInstantQuery(ctx, s.db, promql.NewPrometheusQueryOpts(false, 0, nil), expr, now)
+	if err != nil {
+		return nil, err
+	}
+	defer q.Close()
+	res := q.Exec(ctx)
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	return res.Vector()
+}

@@ -579,3 +579,29 @@ func TestDevicePowers(t *testing.T) {
 		t.Errorf("device powers: %+v", got)
 	}
 }
+
+// NodePowers: a UPS's output lines are summed at each step before its peak and 95th percentile are
+// taken; a rack PDU's total is taken as it is.
+func TestNodePowers(t *testing.T) {
+	s, _ := newServer(t, Limits{})
+	now := time.Now().Truncate(time.Minute)
+	var pts []Point
+	for i := 0; i < 100; i++ {
+		at := now.Add(-time.Duration(100-i) * time.Minute).UnixMilli()
+		for _, line := range []string{"1", "2", "3"} {
+			pts = append(pts, Point{Name: "ups_output_power_watts", Labels: map[string]string{"site": "DC1", "power_node": "UPS-A", "line": line}, T: at, V: float64(1000 + i)})
+		}
+		pts = append(pts, Point{Name: "pdu_power_watts", Labels: map[string]string{"site": "DC1", "power_node": "RPDU-A01-A"}, T: at, V: 2000})
+	}
+	if _, err := s.Append(context.Background(), pts); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.NodePowers(context.Background(), "DC1", 7*24*time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// UPS-A: 3 × (1000 + i) for i in 0..99 at one-minute steps: peak 3 × 1099 = 3297.
+	if got["UPS-A"].PeakW != 3297 || got["RPDU-A01-A"].PeakW != 2000 || got["UPS-A"].P95W < 3270 || got["UPS-A"].P95W > 3297 {
+		t.Errorf("node powers: %+v", got)
+	}
+}
