@@ -197,46 +197,30 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// measuredLoads gives the power chain the devices' measured power from the time series: peak and
-// 95th percentile over the last seven days, by the device label of their series.
+// measuredLoads gives the power chain measured power from the time series: peak and 95th
+// percentile over the last seven days, of devices and of power nodes, found by name.
 type measuredLoads struct {
 	st *store.Store
 	ts *telemetry.Store
 }
 
 func (l measuredLoads) MeasuredLoads(ctx context.Context, siteID int64) (map[int64]power.Measurement, error) {
-	site, err := l.st.Sites().Get(ctx, siteID)
-	if err != nil {
-		return nil, err
-	}
-	byName, err := l.ts.DevicePowers(ctx, site.Name, 7*24*time.Hour, time.Now())
-	if err != nil || len(byName) == 0 {
-		return nil, err
-	}
-	names := make([]string, 0, len(byName))
-	for n := range byName {
-		names = append(names, n)
-	}
-	ids, err := l.st.DeviceIDsByName(ctx, siteID, names)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]power.Measurement, len(ids))
-	for name, id := range ids {
-		p := byName[name]
-		out[id] = power.Measurement{PeakW: p.PeakW, P95W: p.P95W}
-	}
-	return out, nil
+	return l.byID(ctx, siteID, l.ts.DevicePowers, l.st.DeviceIDsByName)
 }
 
-// MeasuredNodeLoads gives the power chain the nodes' own measured power: peak and 95th percentile
-// over the last seven days, by the power_node label of their series.
 func (l measuredLoads) MeasuredNodeLoads(ctx context.Context, siteID int64) (map[int64]power.Measurement, error) {
+	return l.byID(ctx, siteID, l.ts.NodePowers, l.st.NodeIDsByName)
+}
+
+// byID reads the peaks of site's series by name and maps the names to the inventory's ids.
+func (l measuredLoads) byID(ctx context.Context, siteID int64,
+	peaks func(context.Context, string, time.Duration, time.Time) (map[string]telemetry.PowerPeak, error),
+	ids func(context.Context, int64, []string) (map[string]int64, error)) (map[int64]power.Measurement, error) {
 	site, err := l.st.Sites().Get(ctx, siteID)
 	if err != nil {
 		return nil, err
 	}
-	byName, err := l.ts.NodePowers(ctx, site.Name, 7*24*time.Hour, time.Now())
+	byName, err := peaks(ctx, site.Name, 7*24*time.Hour, time.Now())
 	if err != nil || len(byName) == 0 {
 		return nil, err
 	}
@@ -244,14 +228,13 @@ func (l measuredLoads) MeasuredNodeLoads(ctx context.Context, siteID int64) (map
 	for n := range byName {
 		names = append(names, n)
 	}
-	ids, err := l.st.NodeIDsByName(ctx, siteID, names)
+	byNameID, err := ids(ctx, siteID, names)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[int64]power.Measurement, len(ids))
-	for name, id := range ids {
-		p := byName[name]
-		out[id] = power.Measurement{PeakW: p.PeakW, P95W: p.P95W}
+	out := make(map[int64]power.Measurement, len(byNameID))
+	for name, id := range byNameID {
+		out[id] = power.Measurement{PeakW: byName[name].PeakW, P95W: byName[name].P95W}
 	}
 	return out, nil
 }

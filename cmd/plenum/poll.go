@@ -37,7 +37,7 @@ func pollCommand() *cli.Command {
 			var res collect.Result
 			switch {
 			case strings.HasPrefix(raw, "snmp://"), strings.HasPrefix(raw, "snmpv3://"):
-				t, err := snmp.ParseURL(raw)
+				t, err := snmp.ParseURL(raw, "")
 				if err != nil {
 					return fmt.Errorf("poll: %w", err)
 				}

@@ -5,12 +5,6 @@
 // range, no such object) is reported missing with its reason, never as zero.
 package collect
 
-import (
-	"fmt"
-	"sort"
-	"strings"
-)
-
 // Reading is one value read from a device.
 type Reading struct {
 	Name   string            `json:"name"`   // metric name, Prometheus style: pdu_outlet_power_watts
@@ -21,26 +15,6 @@ type Reading struct {
 	Missing bool   `json:"missing,omitempty"`
 	Reason  string `json:"reason,omitempty"` // why it is missing
 	Source  string `json:"source,omitempty"` // where it came from: an OID, a register, a URI
-}
-
-// Key is the reading's series identity: its name and labels, in label order.
-func (r Reading) Key() string {
-	keys := make([]string, 0, len(r.Labels))
-	for k := range r.Labels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(r.Name)
-	b.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(&b, "%s=%q", k, r.Labels[k])
-	}
-	b.WriteByte('}')
-	return b.String()
 }
 
 // Result is what one poll of a device read.

@@ -17,22 +17,29 @@ import (
 	"github.com/plenum-dcim/plenum/internal/telemetry"
 )
 
+// telemetryEnv is an inventory on SQLite and a time-series store, in a temporary directory.
+func telemetryEnv(t *testing.T) (*store.Store, *telemetry.Store) {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(dir, "plenum.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ts, err := telemetry.Open(telemetry.Options{Dir: filepath.Join(dir, "tsdb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ts.Close() })
+	return st, ts
+}
+
 // The telemetry routes sit behind the same authentication as the rest: InfluxDB clients' ways of
 // sending the token work, a read-only token may query (by GET or by form POST, as Grafana does) but
 // not push, and no token gets a 401.
 func TestTelemetryAuth(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "plenum.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	ts, err := telemetry.Open(telemetry.Options{Dir: filepath.Join(dir, "tsdb")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ts.Close()
+	st, ts := telemetryEnv(t)
 	_, writer, _ := st.CreateToken(ctx, "gateway", true, nil)
 	_, reader, _ := st.CreateToken(ctx, "grafana", false, nil)
 	h := New(Config{Store: st, Telemetry: ts, Version: "test", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -85,17 +92,7 @@ func TestTelemetryAuth(t *testing.T) {
 // reason; those that name what exists are not.
 func TestUnboundSeries(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "plenum.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	ts, err := telemetry.Open(telemetry.Options{Dir: filepath.Join(dir, "tsdb")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ts.Close()
+	st, ts := telemetryEnv(t)
 	site, err := st.Sites().Create(ctx, dcim.Site{Name: "DC1"})
 	if err != nil {
 		t.Fatal(err)

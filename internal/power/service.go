@@ -244,12 +244,12 @@ func (s *Site) Measured() int {
 // Service answers power questions about sites, keeping each site's built chain until the inventory
 // changes.
 type Service struct {
-	src      Source
-	loads    LoadSource
-	mu       sync.Mutex
-	sites    map[int64]*Site
-	versions map[int64]int64 // the inventory version each site's chain is known to be current at
-	measured map[int64]time.Time
+	src        Source
+	loads      LoadSource
+	mu         sync.Mutex
+	sites      map[int64]*Site
+	versions   map[int64]int64     // the inventory version each site's chain is known to be current at
+	measuredAt map[int64]time.Time // when each site's measurements were read
 	// MeasureEvery is how long measurements are taken as current: past it they are read again,
 	// and the chain rebuilt if they changed (default one minute).
 	MeasureEvery time.Duration
@@ -260,7 +260,7 @@ func NewService(src Source, loads LoadSource) *Service {
 	if loads == nil {
 		loads = NoMeasurements{}
 	}
-	return &Service{src: src, loads: loads, sites: map[int64]*Site{}, versions: map[int64]int64{}, measured: map[int64]time.Time{},
+	return &Service{src: src, loads: loads, sites: map[int64]*Site{}, versions: map[int64]int64{}, measuredAt: map[int64]time.Time{},
 		MeasureEvery: time.Minute}
 }
 
@@ -322,7 +322,7 @@ func (s *Service) Site(ctx context.Context, id int64) (*Site, error) {
 	s.mu.Lock()
 	s.sites[id] = site
 	s.versions[id] = site.Version
-	s.measured[id] = time.Now()
+	s.measuredAt[id] = time.Now()
 	s.mu.Unlock()
 	return site, nil
 }
@@ -342,7 +342,7 @@ func (s *Service) remeasure(ctx context.Context, id int64, site *Site) (*Site, e
 		return site, nil
 	}
 	s.mu.Lock()
-	stale := time.Since(s.measured[id]) >= s.MeasureEvery
+	stale := time.Since(s.measuredAt[id]) >= s.MeasureEvery
 	s.mu.Unlock()
 	if !stale {
 		return site, nil
@@ -365,7 +365,7 @@ func (s *Service) remeasure(ctx context.Context, id int64, site *Site) (*Site, e
 	if s.sites[id] != nil && s.sites[id].Version == site.Version {
 		s.sites[id] = site
 	}
-	s.measured[id] = time.Now()
+	s.measuredAt[id] = time.Now()
 	s.mu.Unlock()
 	return site, nil
 }

@@ -255,6 +255,25 @@ func (s *Store) FreeOutlets(ctx context.Context, deviceIDs []int64) ([]dcim.Powe
 	return out, rows.Err()
 }
 
+// SiteIDsByName maps every site's name to its id.
+func (s *Store) SiteIDsByName(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT id, name FROM sites")
+	if err != nil {
+		return nil, fmt.Errorf("sites: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[name] = id
+	}
+	return out, rows.Err()
+}
+
 // NodeIDsByName maps the given power-node names of a site to their ids (names not found are left
 // out): how series labelled with a node's name find it.
 func (s *Store) NodeIDsByName(ctx context.Context, siteID int64, names []string) (map[string]int64, error) {

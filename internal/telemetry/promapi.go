@@ -245,28 +245,44 @@ func limitParam(r *http.Request) (int, *apiError) {
 	return n, nil
 }
 
+// metadata is what a series or labels request asks for: its match[] selectors, its limit, and a
+// querier over its start and end.
+type metadata struct {
+	sets       [][]*labels.Matcher
+	limit      int
+	q          storage.Querier
+	start, end int64
+}
+
+// metadataRequest reads the parameters of /series (needMatch: at least one match[]) and of the
+// label endpoints, answering the error itself; the caller closes the querier.
+func (a *API) metadataRequest(w http.ResponseWriter, r *http.Request, needMatch bool) (metadata, bool) {
+	var m metadata
+	if !a.form(w, r) {
+		return m, false
+	}
+	var e *apiError
+	if m.sets, e = matchersParam(r, needMatch); e == nil {
+		if m.limit, e = limitParam(r); e == nil {
+			m.q, m.start, m.end, e = a.querier(r)
+		}
+	}
+	if e != nil {
+		writeError(w, e)
+		return m, false
+	}
+	return m, true
+}
+
 // Series is /api/v1/series.
 func (a *API) Series(w http.ResponseWriter, r *http.Request) {
-	if !a.form(w, r) {
+	m, ok := a.metadataRequest(w, r, true)
+	if !ok {
 		return
 	}
-	sets, e := matchersParam(r, true)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	limit, e := limitParam(r)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	q, start, end, e := a.querier(r)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	defer q.Close()
-	hints := &storage.SelectHints{Start: start, End: end, Func: "series"}
+	defer m.q.Close()
+	sets, limit, q := m.sets, m.limit, m.q
+	hints := &storage.SelectHints{Start: m.start, End: m.end, Func: "series"}
 	var all []labels.Labels
 	seen := map[string]bool{}
 	var warnings annotations.Annotations
@@ -322,25 +338,12 @@ func (a *API) LabelValues(w http.ResponseWriter, r *http.Request) {
 
 // labelList answers the label names (name empty) or the values of label name.
 func (a *API) labelList(w http.ResponseWriter, r *http.Request, name string) {
-	if !a.form(w, r) {
+	m, ok := a.metadataRequest(w, r, false)
+	if !ok {
 		return
 	}
-	sets, e := matchersParam(r, false)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	limit, e := limitParam(r)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	q, _, _, e := a.querier(r)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	defer q.Close()
+	defer m.q.Close()
+	sets, limit, q := m.sets, m.limit, m.q
 	get := func(ms ...*labels.Matcher) ([]string, annotations.Annotations, error) {
 		if name == "" {
 			return q.LabelNames(r.Context(), &storage.LabelHints{}, ms...)

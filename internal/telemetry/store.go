@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -227,59 +226,9 @@ func (s *Store) Append(ctx context.Context, points []Point) (WriteResult, error)
 	return res, nil
 }
 
-// DevicePower is a device's measured power over a window: its peak and 95th percentile, watts.
-type DevicePower struct{ PeakW, P95W float64 }
-
-// MeasuredPowerMetrics are the series that measure a whole device's power: what a server's BMC
-// reports (Redfish), and what is pushed under the same names; labelled with site and device.
-var MeasuredPowerMetrics = []string{"server_power_watts", "server_power_consumed_watts", "device_power_watts"}
-
-// DevicePowers gives, for the devices of site (by the device label of their series), their peak
-// and 95th-percentile power over window up to now; a device measured under several names takes
-// the highest.
-func (s *Store) DevicePowers(ctx context.Context, site string, window time.Duration, now time.Time) (map[string]DevicePower, error) {
-	rng := model.Duration(window).String()
-	out := map[string]DevicePower{}
-	for _, metric := range MeasuredPowerMetrics {
-		sel := fmt.Sprintf("%s{site=%q}", metric, site)
-		for i, expr := range []string{
-			fmt.Sprintf("max by (device) (max_over_time(%s[%s]))", sel, rng),
-			fmt.Sprintf("max by (device) (quantile_over_time(0.95, %s[%s]))", sel, rng),
-		} {
-			q, err := s.engine.NewInstantQuery(ctx, s.db, promql.NewPrometheusQueryOpts(false, 0, nil), expr, now)
-			if err != nil {
-				return nil, err
-			}
-			res := q.Exec(ctx)
-			q.Close()
-			if res.Err != nil {
-				return nil, res.Err
-			}
-			vec, err := res.Vector()
-			if err != nil {
-				return nil, err
-			}
-			for _, smp := range vec {
-				dev := smp.Metric.Get("device")
-				if dev == "" {
-					continue
-				}
-				p := out[dev]
-				if i == 0 {
-					p.PeakW = math.Max(p.PeakW, smp.F)
-				} else {
-					p.P95W = math.Max(p.P95W, smp.F)
-				}
-				out[dev] = p
-			}
-		}
-	}
-	return out, nil
-}
-
 // SeriesSince lists the label sets (metric name under "__name__") of the series with samples
-// between since and now, in label order, at most limit of them (0: all).
-func (s *Store) SeriesSince(ctx context.Context, since, now time.Time, limit int) ([]map[string]string, error) {
+// between since and now, in label order.
+func (s *Store) SeriesSince(ctx context.Context, since, now time.Time) ([]map[string]string, error) {
 	q, err := s.db.Querier(since.UnixMilli(), now.UnixMilli())
 	if err != nil {
 		return nil, err
@@ -289,62 +238,10 @@ func (s *Store) SeriesSince(ctx context.Context, since, now time.Time, limit int
 	if err != nil {
 		return nil, err
 	}
-	ss := q.Select(ctx, true, &storage.SelectHints{Start: since.UnixMilli(), End: now.UnixMilli(), Func: "series", Limit: limit}, m)
+	ss := q.Select(ctx, true, &storage.SelectHints{Start: since.UnixMilli(), End: now.UnixMilli(), Func: "series"}, m)
 	var out []map[string]string
 	for ss.Next() {
 		out = append(out, ss.At().Labels().Map())
-		if limit > 0 && len(out) >= limit {
-			break
-		}
 	}
 	return out, ss.Err()
-}
-
-// NodePowerMetrics are the series that measure a power node's total power: a rack PDU's or a
-// meter's, or a UPS's output (per line, summed); labelled with site and power_node.
-var NodePowerMetrics = []string{"pdu_power_watts", "pdu_input_power_watts", "pdu_inlet_power_watts", "pdu_cord_power_watts",
-	"pdu_infeed_power_watts", "ups_output_power_watts", "ups_power_watts", "meter_power_watts"}
-
-// NodePowers gives, for the power nodes of site (by the power_node label of their series), their
-// peak and 95th-percentile power over window up to now, at one-minute steps. The series of one
-// metric of a node (its lines, its inlets) are summed at each step first.
-func (s *Store) NodePowers(ctx context.Context, site string, window time.Duration, now time.Time) (map[string]DevicePower, error) {
-	rng := model.Duration(window).String()
-	out := map[string]DevicePower{}
-	for _, metric := range NodePowerMetrics {
-		sum := fmt.Sprintf(`sum by (power_node) (%s{site=%q, power_node!=""})`, metric, site)
-		for i, expr := range []string{
-			fmt.Sprintf("max_over_time((%s)[%s:1m])", sum, rng),
-			fmt.Sprintf("quantile_over_time(0.95, (%s)[%s:1m])", sum, rng),
-		} {
-			vec, err := s.instant(ctx, expr, now)
-			if err != nil {
-				return nil, err
-			}
-			for _, smp := range vec {
-				node := smp.Metric.Get("power_node")
-				p := out[node]
-				if i == 0 {
-					p.PeakW = math.Max(p.PeakW, smp.F)
-				} else {
-					p.P95W = math.Max(p.P95W, smp.F)
-				}
-				out[node] = p
-			}
-		}
-	}
-	return out, nil
-}
-
-func (s *Store) instant(ctx context.Context, expr string, now time.Time) (promql.Vector, error) {
-	q, err := s.engine.NewInstantQuery(ctx, s.db, promql.NewPrometheusQueryOpts(false, 0, nil), expr, now)
-	if err != nil {
-		return nil, err
-	}
-	defer q.Close()
-	res := q.Exec(ctx)
-	if res.Err != nil {
-		return nil, res.Err
-	}
-	return res.Vector()
 }

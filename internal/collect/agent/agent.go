@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -124,14 +123,7 @@ func (a *Agent) driver(p Planned) (func(context.Context) (collect.Result, error)
 	}
 	switch u.Scheme {
 	case "snmp", "snmpv3":
-		full := *u
-		if u.Scheme == "snmp" {
-			full.User = url.User(p.Credentials)
-		} else {
-			user, keys, _ := strings.Cut(p.Credentials, ":")
-			full.User = url.UserPassword(user, keys)
-		}
-		t, err := snmp.ParseURL(full.String())
+		t, err := snmp.ParseURL(p.URL, p.Credentials)
 		if err != nil {
 			return nil, err
 		}
@@ -139,19 +131,16 @@ func (a *Agent) driver(p Planned) (func(context.Context) (collect.Result, error)
 		profiles, profile := a.profiles, p.Profile
 		return func(ctx context.Context) (collect.Result, error) { return profiles.Poll(ctx, t, profile) }, nil
 	case "modbus":
-		full := *u
-		if p.Profile != "" { // the target's profile, where it names one, over the URL's
-			q := full.Query()
-			q.Set("profile", p.Profile)
-			full.RawQuery = q.Encode()
-		}
-		t, err := modbus.ParseURL(full.String())
+		t, err := modbus.ParseURL(p.URL)
 		if err != nil {
 			return nil, err
 		}
 		t.Timeout = p.Timeout
-		meters, profile := a.meters, p.Profile
-		return func(ctx context.Context) (collect.Result, error) { return meters.Poll(ctx, t, profile) }, nil
+		if p.Profile != "" { // the target's profile, where it names one, over the URL's
+			t.Profile = p.Profile
+		}
+		meters := a.meters
+		return func(ctx context.Context) (collect.Result, error) { return meters.Poll(ctx, t, "") }, nil
 	case "redfish", "https", "http":
 		t, err := redfish.ParseURL(p.URL, p.Credentials)
 		if err != nil {

@@ -122,7 +122,8 @@ type Target struct {
 	Timeout time.Duration
 }
 
-// ParseURL reads modbus://HOST[:PORT]?profile=NAME[&unit=N] (port 502, unit 1 by default).
+// ParseURL reads modbus://HOST[:PORT][?profile=NAME][&unit=N] (port 502, unit 1 by default); a
+// poll needs the profile, from the URL or given to Poll.
 func ParseURL(s string) (Target, error) {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -147,9 +148,6 @@ func ParseURL(s string) (Target, error) {
 	if t.Host == "" {
 		return Target{}, fmt.Errorf("%q: no host", s)
 	}
-	if t.Profile == "" {
-		return Target{}, fmt.Errorf("%q: name the register map: ?profile=NAME", s)
-	}
 	return t, nil
 }
 
@@ -158,6 +156,9 @@ func ParseURL(s string) (Target, error) {
 func (ps *Profiles) Poll(ctx context.Context, t Target, profile string) (collect.Result, error) {
 	if profile == "" {
 		profile = t.Profile
+	}
+	if profile == "" {
+		return collect.Result{}, fmt.Errorf("modbus %s: name the register map (?profile=NAME; have %s)", t.Host, strings.Join(ps.Names(), ", "))
 	}
 	p := ps.byName[profile]
 	if p == nil {

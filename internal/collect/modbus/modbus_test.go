@@ -113,9 +113,17 @@ func TestMeters(t *testing.T) {
 	if _, err := ps.Poll(context.Background(), dead, ""); err == nil || !strings.Contains(err.Error(), "127.0.0.1") {
 		t.Errorf("dead meter: %v", err)
 	}
-	for _, bad := range []string{"modbus://x", "modbus://x?profile=p&unit=300", "tcp://x?profile=p"} {
+	for _, bad := range []string{"modbus://x?profile=p&unit=300", "tcp://x?profile=p", "modbus://?profile=p"} {
 		if _, err := ParseURL(bad); err == nil {
 			t.Errorf("%s: accepted", bad)
 		}
+	}
+	// A meter with no register map named, in its URL or by its target, is not polled.
+	bare, err := ParseURL("modbus://" + agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ps.Poll(context.Background(), bare, ""); err == nil || !strings.Contains(err.Error(), "name the register map") {
+		t.Errorf("no profile: %v", err)
 	}
 }

@@ -2,10 +2,12 @@ package redfish
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -59,7 +61,7 @@ func pollMockup(t *testing.T, name string) map[string]collect.Reading {
 	}
 	out := map[string]collect.Reading{}
 	for _, r := range res.Readings {
-		out[r.Key()] = r
+		out[key(r)] = r
 	}
 	return out
 }
@@ -118,4 +120,24 @@ func TestPDUMockup(t *testing.T) {
 	if _, err := ParseURL("ftp://x", ""); err == nil {
 		t.Error("ftp accepted")
 	}
+}
+
+// key is a reading's series identity: its name and labels, in label order.
+func key(r collect.Reading) string {
+	keys := make([]string, 0, len(r.Labels))
+	for k := range r.Labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(r.Name)
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%s=%q", k, r.Labels[k])
+	}
+	b.WriteByte('}')
+	return b.String()
 }

@@ -63,7 +63,7 @@ func BenchmarkPolling(b *testing.B) {
 		b.Fatal(err)
 	}
 	host, port, _ := strings.Cut(agent.Addr, ":")
-	tg, err := ParseURL("snmp://public@" + host + ":" + port)
+	tg, err := ParseURL("snmp://public@"+host+":"+port, "")
 	if err != nil {
 		b.Fatal(err)
 	}

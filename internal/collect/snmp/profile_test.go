@@ -10,18 +10,23 @@ import (
 )
 
 func TestParseURL(t *testing.T) {
-	v2, err := ParseURL("snmp://public@10.0.0.5:1161")
+	v2, err := ParseURL("snmp://public@10.0.0.5:1161", "")
 	if err != nil || v2.Version != "2c" || v2.Community != "public" || v2.Host != "10.0.0.5" || v2.Port != 1161 {
 		t.Errorf("v2c: %+v %v", v2, err)
 	}
-	v3, err := ParseURL("snmpv3://ops:authkey1:privkey1@pdu-a01.dc1?context=pdu")
+	v3, err := ParseURL("snmpv3://ops:authkey1:privkey1@pdu-a01.dc1?context=pdu", "")
 	if err != nil || v3.Version != "3" || v3.User != "ops" || v3.AuthKey != "authkey1" || v3.PrivKey != "privkey1" || v3.Port != 161 || v3.Context != "pdu" {
 		t.Errorf("v3: %+v %v", v3, err)
 	}
 	for _, bad := range []string{"snmp://10.0.0.5", "snmpv3://ops@host", "snmpv3://ops:onlyauth@host", "http://x@host", "snmp://c@host:99999", "snmp://c@"} {
-		if _, err := ParseURL(bad); err == nil {
+		if _, err := ParseURL(bad, ""); err == nil {
 			t.Errorf("%s: accepted", bad)
 		}
+	}
+	// Credentials kept apart (a poll target's) stand for the URL's user part.
+	kept, err := ParseURL("snmpv3://pdu-a01.dc1:1161", "ops:authkey1:privkey1")
+	if err != nil || kept.User != "ops" || kept.AuthKey != "authkey1" || kept.PrivKey != "privkey1" || kept.Port != 1161 {
+		t.Errorf("v3 with credentials apart: %+v %v", kept, err)
 	}
 }
 

@@ -31,44 +31,42 @@ type Target struct {
 }
 
 // ParseURL reads snmp://COMMUNITY@HOST[:PORT] (v2c) or snmpv3://USER:AUTHKEY:PRIVKEY@HOST[:PORT]
-// (authPriv with SHA and AES), with an optional ?context=NAME.
-func ParseURL(s string) (Target, error) {
+// (authPriv with SHA and AES), with an optional ?context=NAME. credentials, when not empty, stand
+// for the URL's user part (a poll target keeps them apart): the community, or USER:AUTHKEY:PRIVKEY.
+func ParseURL(s, credentials string) (Target, error) {
 	u, err := url.Parse(s)
 	if err != nil {
 		return Target{}, fmt.Errorf("%q: %w", s, err)
 	}
-	t := Target{Port: 161, Timeout: 2 * time.Second, Retries: 1, Context: u.Query().Get("context")}
-	host := u.Host
+	t := Target{Port: 161, Timeout: 2 * time.Second, Retries: 1, Context: u.Query().Get("context"), Host: u.Host}
 	if h, p, err := net.SplitHostPort(u.Host); err == nil {
 		n, err := strconv.ParseUint(p, 10, 16)
 		if err != nil {
 			return Target{}, fmt.Errorf("%q: port %q", s, p)
 		}
-		host, t.Port = h, uint16(n)
+		t.Host, t.Port = h, uint16(n)
 	}
-	t.Host = host
 	if t.Host == "" {
 		return Target{}, fmt.Errorf("%q: no host", s)
 	}
+	if credentials == "" && u.User != nil {
+		credentials = u.User.String() // user, or user:password, as written
+		if un, err := url.PathUnescape(credentials); err == nil {
+			credentials = un
+		}
+	}
 	switch u.Scheme {
 	case "snmp":
-		t.Version = "2c"
-		if u.User == nil || u.User.Username() == "" {
+		if credentials == "" {
 			return Target{}, fmt.Errorf("%q: give the community: snmp://COMMUNITY@HOST:PORT", s)
 		}
-		t.Community = u.User.Username()
+		t.Version, t.Community = "2c", credentials
 	case "snmpv3":
-		t.Version = "3"
-		if u.User == nil {
+		parts := strings.Split(credentials, ":")
+		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
 			return Target{}, fmt.Errorf("%q: give the user and keys: snmpv3://USER:AUTHKEY:PRIVKEY@HOST:PORT", s)
 		}
-		t.User = u.User.Username()
-		pw, _ := u.User.Password()
-		auth, priv, ok := strings.Cut(pw, ":")
-		if t.User == "" || !ok || auth == "" || priv == "" {
-			return Target{}, fmt.Errorf("%q: give the user and keys: snmpv3://USER:AUTHKEY:PRIVKEY@HOST:PORT", s)
-		}
-		t.AuthKey, t.PrivKey = auth, priv
+		t.Version, t.User, t.AuthKey, t.PrivKey = "3", parts[0], parts[1], parts[2]
 	default:
 		return Target{}, fmt.Errorf("%q: scheme %q: want snmp:// (v2c) or snmpv3://", s, u.Scheme)
 	}
