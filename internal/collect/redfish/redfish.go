@@ -1,7 +1,17 @@
 // Package redfish polls Redfish services: servers (Chassis EnvironmentMetrics, Sensors, and the
-// older Power and Thermal resources) and power equipment (PowerEquipment/RackPDUs: mains,
-// branches, outlets, summary metrics). A reading whose sensor link does not resolve, or that is
-// physically impossible (real power above apparent power), is reported missing with the reason.
+// older Power and Thermal resources), power equipment (PowerEquipment/RackPDUs: mains, branches,
+// outlets, summary metrics) and liquid-cooling equipment (ThermalEquipment: the CoolingUnits of
+// its CDUs, ImmersionUnits, HeatExchangers and RPUs, and its CoolingLoops). A reading whose sensor
+// link does not resolve, or that is physically impossible (real power above apparent power, a
+// negative flow or speed, a percentage outside 0..100, a temperature below absolute zero), is
+// reported missing with the reason, never as zero.
+//
+// A cooling unit's metrics are prefixed, and its Id labelled, by its kind: cdu, immersion_unit,
+// heat_exchanger, rpu (cdu_coolant_flow_liters_per_minute{cdu="1",loop="primary",connector="A"}).
+// States are levels, so that an alert is a threshold: a Status.Health, a leak detector's
+// DetectorState and a loop's CoolantLevelStatus read OK 0, Warning 1, Critical 2 (a leak is a
+// leak_detector_state of 1 or more); any other state (Unavailable, Absent, Disabled) is missing,
+// with the state as its reason. Coolant type, filters and reservoirs are not read.
 package redfish
 
 import (
@@ -147,6 +157,9 @@ func Poll(ctx context.Context, t Target) (collect.Result, error) {
 			return collect.Result{}, err
 		}
 	}
+	if te := link(root, "ThermalEquipment"); te != "" {
+		p.thermalEquipment(te)
+	}
 	return collect.Result{Profile: "redfish", Readings: p.out}, nil
 }
 
@@ -166,16 +179,24 @@ func (p *poll) excerpt(name, unit string, labels map[string]string, v any, sourc
 	rd := collect.Reading{Name: name, Unit: unit, Labels: labels, Source: source}
 	val, ok := number(ex["Reading"])
 	switch {
-	case !ok:
+	case ok:
+		rd.Value = val
+	case ex["Reading"] == nil:
 		rd.Missing, rd.Reason = true, "no reading"
 	default:
-		rd.Value = val
+		rd.Missing, rd.Reason = true, fmt.Sprintf("reading %v: not a number", ex["Reading"])
 	}
 	var why []string
 	if unit == "W" && ok {
 		if va, okVA := number(ex["ApparentVA"]); okVA && va > 0 && val > va*1.0001 {
 			why = append(why, fmt.Sprintf("real power %v W above apparent power %v VA: impossible", val, va))
 		}
+	}
+	if lo, has := floors[unit]; ok && has && val < lo {
+		why = append(why, fmt.Sprintf("%v %s below %v %s: impossible", val, unit, lo, unit))
+	}
+	if unit == "%" && ok && val > 100 {
+		why = append(why, fmt.Sprintf("%v %% above 100 %%: impossible", val))
 	}
 	if uri, _ := ex["DataSourceUri"].(string); uri != "" && !p.resolves(uri) {
 		why = append(why, "its sensor link "+uri+" does not resolve: not trusted")
@@ -185,6 +206,9 @@ func (p *poll) excerpt(name, unit string, labels map[string]string, v any, sourc
 	}
 	p.out = append(p.out, rd)
 }
+
+// floors are the lowest physically possible values of a unit.
+var floors = map[string]float64{"°C": -273.15, "%": 0, "L/min": 0, "rpm": 0}
 
 // resolves reports whether a sensor link names a member of its Sensors collection (read once per
 // collection); links elsewhere are fetched.
@@ -431,4 +455,173 @@ func (p *poll) powerEquipment(uri string) error {
 		}
 	}
 	return nil
+}
+
+// coolingUnits are ThermalEquipment's collections of CoolingUnit resources, each with the prefix
+// of its metrics, which is also the label naming the unit.
+var coolingUnits = []struct{ prop, prefix string }{{"CDUs", "cdu"}, {"ImmersionUnits", "immersion_unit"},
+	{"HeatExchangers", "heat_exchanger"}, {"RPUs", "rpu"}}
+
+// connectorMetrics are a CoolantConnector's readings: property, metric (after the unit's prefix)
+// and unit.
+var connectorMetrics = [][3]string{
+	{"SupplyTemperatureCelsius", "coolant_supply_temperature_celsius", "°C"},
+	{"ReturnTemperatureCelsius", "coolant_return_temperature_celsius", "°C"},
+	{"DeltaTemperatureCelsius", "coolant_delta_temperature_celsius", "°C"},
+	{"FlowLitersPerMinute", "coolant_flow_liters_per_minute", "L/min"},
+	{"SupplyPressurekPa", "coolant_supply_pressure_kpa", "kPa"},
+	{"ReturnPressurekPa", "coolant_return_pressure_kpa", "kPa"},
+	{"DeltaPressurekPa", "coolant_delta_pressure_kpa", "kPa"},
+}
+
+// thermalEquipment reads the cooling units and loops. Unlike Chassis and PowerEquipment, a
+// ThermalEquipment that does not resolve is recorded and the rest of the poll kept: it is often
+// an add-on to a service whose other readings are good.
+func (p *poll) thermalEquipment(uri string) {
+	te, err := p.r.get(uri)
+	if err != nil {
+		p.dangling(uri, err)
+		return
+	}
+	for _, cu := range coolingUnits {
+		for _, m := range p.collection(link(te, cu.prop)) {
+			p.coolingUnit(cu.prefix, m)
+		}
+	}
+	for _, m := range p.collection(link(te, "CoolingLoops")) {
+		v, err := p.r.get(m)
+		if err != nil {
+			p.dangling(m, err)
+			continue
+		}
+		lbl := map[string]string{"cooling_loop": path.Base(m)}
+		p.excerpt("cooling_loop_coolant_level_percent", "%", lbl, v["CoolantLevelPercent"], m)
+		if s, _ := v["CoolantLevelStatus"].(string); s != "" {
+			p.level("cooling_loop_coolant_level_health", lbl, s, m)
+		}
+	}
+}
+
+func (p *poll) coolingUnit(prefix, uri string) {
+	u, err := p.r.get(uri)
+	if err != nil {
+		p.dangling(uri, err)
+		return
+	}
+	id, _ := u["Id"].(string)
+	base := map[string]string{prefix: id}
+	if h := health(u); h != "" {
+		p.level(prefix+"_health", base, h, uri)
+	}
+	if em := link(u, "EnvironmentMetrics"); em != "" {
+		if v, err := p.r.get(em); err != nil {
+			p.dangling(em, err)
+		} else {
+			p.excerpt(prefix+"_temperature_celsius", "°C", base, v["TemperatureCelsius"], em)
+			p.excerpt(prefix+"_humidity_percent", "%", base, v["HumidityPercent"], em)
+			p.excerpt(prefix+"_power_watts", "W", base, v["PowerWatts"], em)
+			p.excerpt(prefix+"_energy_kwh_total", "kWh", base, v["EnergykWh"], em)
+		}
+	}
+	for _, loop := range [][2]string{{"PrimaryCoolantConnectors", "primary"}, {"SecondaryCoolantConnectors", "secondary"}} {
+		for _, m := range p.collection(link(u, loop[0])) {
+			v, err := p.r.get(m)
+			if err != nil {
+				p.dangling(m, err)
+				continue
+			}
+			lbl := extend(base, "loop", loop[1], "connector", path.Base(m))
+			for _, c := range connectorMetrics {
+				p.excerpt(prefix+"_"+c[1], c[2], lbl, v[c[0]], m)
+			}
+		}
+	}
+	for _, m := range p.collection(link(u, "Pumps")) {
+		v, err := p.r.get(m)
+		if err != nil {
+			p.dangling(m, err)
+			continue
+		}
+		lbl := extend(base, "pump", path.Base(m))
+		if h := health(v); h != "" {
+			p.level(prefix+"_pump_health", lbl, h, m)
+		}
+		p.excerpt(prefix+"_pump_speed_percent", "%", lbl, v["PumpSpeedPercent"], m)
+		if ex, ok := v["PumpSpeedPercent"].(map[string]any); ok && ex["SpeedRPM"] != nil {
+			rpm := map[string]any{"Reading": ex["SpeedRPM"], "DataSourceUri": ex["DataSourceUri"]}
+			p.excerpt(prefix+"_pump_speed_rpm", "rpm", lbl, rpm, m)
+		}
+	}
+	if ld := link(u, "LeakDetection"); ld != "" {
+		v, err := p.r.get(ld)
+		if err != nil {
+			p.dangling(ld, err)
+		}
+		for _, m := range p.collection(link(v, "LeakDetectors")) {
+			d, err := p.r.get(m)
+			if err != nil {
+				p.dangling(m, err)
+				continue
+			}
+			state, _ := d["DetectorState"].(string)
+			p.level(prefix+"_leak_detector_state", extend(base, "detector", path.Base(m)), state, m)
+		}
+	}
+}
+
+// collection lists the members of the collection at uri (none for ""), recording a link that
+// does not resolve.
+func (p *poll) collection(uri string) []string {
+	if uri == "" {
+		return nil
+	}
+	v, err := p.r.get(uri)
+	if err != nil {
+		p.dangling(uri, err)
+		return nil
+	}
+	return members(v)
+}
+
+// levels are the readings of a Health or DetectorState.
+var levels = map[string]float64{"OK": 0, "Warning": 1, "Critical": 2}
+
+// level records a state as its level; any other state is missing, with the state as its reason.
+func (p *poll) level(name string, labels map[string]string, state, source string) {
+	rd := collect.Reading{Name: name, Labels: labels, Source: source}
+	v, ok := levels[state]
+	switch {
+	case ok:
+		rd.Value = v
+	case state == "":
+		rd.Missing, rd.Reason = true, "no state"
+	default:
+		rd.Missing, rd.Reason = true, "state "+state+": not OK, Warning or Critical"
+	}
+	p.out = append(p.out, rd)
+}
+
+// health is a resource's Status.Health or, where it has none, a Status.State that says why
+// (Absent, Disabled, ...); "" when it reports neither.
+func health(v map[string]any) string {
+	s, _ := v["Status"].(map[string]any)
+	if h, _ := s["Health"].(string); h != "" {
+		return h
+	}
+	if st, _ := s["State"].(string); st != "Enabled" {
+		return st
+	}
+	return ""
+}
+
+// extend is a copy of labels with the name/value pairs of extra added.
+func extend(labels map[string]string, extra ...string) map[string]string {
+	out := make(map[string]string, len(labels)+len(extra)/2)
+	for k, v := range labels {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		out[extra[i]] = extra[i+1]
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package redfish
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -51,7 +52,13 @@ func serve(t *testing.T, name string) string {
 
 func pollMockup(t *testing.T, name string) map[string]collect.Reading {
 	t.Helper()
-	tg, err := ParseURL(serve(t, name), "admin:secret")
+	return pollURL(t, serve(t, name))
+}
+
+// pollURL polls a service and keys its readings by series.
+func pollURL(t *testing.T, u string) map[string]collect.Reading {
+	t.Helper()
+	tg, err := ParseURL(u, "admin:secret")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +126,126 @@ func TestPDUMockup(t *testing.T) {
 	}
 	if _, err := ParseURL("ftp://x", ""); err == nil {
 		t.Error("ftp accepted")
+	}
+}
+
+// serveTree serves a service held as one JSON object of URI → resource.
+func serveTree(t *testing.T, tree map[string]map[string]any) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, ok := tree[strings.TrimSuffix(r.URL.Path, "/")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(v)
+	}))
+	t.Cleanup(srv.Close)
+	return strings.Replace(srv.URL, "http://", "redfish://", 1)
+}
+
+// cduTree is a fresh copy of testdata/cdu.json, a service of URI → resource.
+func cduTree(t testing.TB) map[string]map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "cdu.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tree map[string]map[string]any
+	if err := json.Unmarshal(b, &tree); err != nil {
+		t.Fatal(err)
+	}
+	return tree
+}
+
+// A CDU under ThermalEquipment (testdata/cdu.json, values of our own): its metrics, two primary
+// and two secondary connectors, two pumps and two leak detectors, and a cooling loop. Bad values
+// are missing with their reason: a negative flow, a pump at 135 %, a supply temperature whose
+// sensor link does not resolve, a reading that is not a number. A service without
+// ThermalEquipment, or whose ThermalEquipment does not resolve, keeps its other readings.
+func TestCoolingUnit(t *testing.T) {
+	const cdu, pa, pb = `{cdu="1"}`, `{cdu="1",connector="A",loop="primary"}`, `{cdu="1",connector="B",loop="primary"}`
+	const s12, s13 = `{cdu="1",connector="Rack12",loop="secondary"}`, `{cdu="1",connector="Rack13",loop="secondary"}`
+	const p1, p2 = `{cdu="1",pump="1"}`, `{cdu="1",pump="2"}`
+	cduValues := map[string]float64{
+		"cdu_health" + cdu:              1,
+		"cdu_temperature_celsius" + cdu: 27.25,
+		"cdu_humidity_percent" + cdu:    44,
+		"cdu_power_watts" + cdu:         4180,
+		"cdu_energy_kwh_total" + cdu:    91234.5,
+
+		"cdu_coolant_supply_temperature_celsius" + pa:  17.5,
+		"cdu_coolant_return_temperature_celsius" + pa:  28,
+		"cdu_coolant_delta_temperature_celsius" + pa:   10.5,
+		"cdu_coolant_flow_liters_per_minute" + pa:      312.4,
+		"cdu_coolant_supply_pressure_kpa" + pa:         255,
+		"cdu_coolant_return_pressure_kpa" + pa:         205,
+		"cdu_coolant_delta_pressure_kpa" + pa:          50,
+		"cdu_coolant_supply_temperature_celsius" + pb:  17.75,
+		"cdu_coolant_return_temperature_celsius" + pb:  27.5,
+		"cdu_coolant_return_temperature_celsius" + s12: 42.5,
+		"cdu_coolant_flow_liters_per_minute" + s12:     140.25,
+		"cdu_coolant_delta_pressure_kpa" + s12:         95.5,
+		"cdu_coolant_supply_temperature_celsius" + s13: 31.5,
+		"cdu_coolant_flow_liters_per_minute" + s13:     0, // no flow is a value
+
+		"cdu_pump_health" + p1:        0,
+		"cdu_pump_speed_percent" + p1: 61.5,
+		"cdu_pump_speed_rpm" + p1:     2950,
+		"cdu_pump_health" + p2:        1,
+		"cdu_pump_speed_rpm" + p2:     3600,
+
+		`cdu_leak_detector_state{cdu="1",detector="DripTray"}`: 0,
+		`cdu_leak_detector_state{cdu="1",detector="Manifold"}`: 2,
+
+		`cooling_loop_coolant_level_percent{cooling_loop="RowC"}`: 88.5,
+		`cooling_loop_coolant_level_health{cooling_loop="RowC"}`:  0,
+	}
+	cduMissing := map[string]string{
+		"cdu_coolant_flow_liters_per_minute" + pb:      "-40 L/min below 0 L/min: impossible",
+		"cdu_coolant_supply_temperature_celsius" + s12: "/redfish/v1/Chassis/CDU1/Sensors/Rack12SupplyTemp does not resolve",
+		"cdu_coolant_delta_temperature_celsius" + s13:  "reading n/a: not a number",
+		"cdu_pump_speed_percent" + p2:                  "135 % above 100 %: impossible",
+	}
+	for _, tc := range []struct {
+		name    string
+		edit    func(tree map[string]map[string]any)
+		values  map[string]float64
+		missing map[string]string
+	}{
+		{"cdu", func(map[string]map[string]any) {}, cduValues, cduMissing},
+		{"no ThermalEquipment", func(tree map[string]map[string]any) { delete(tree["/redfish/v1"], "ThermalEquipment") }, nil, nil},
+		{"ThermalEquipment does not resolve", func(tree map[string]map[string]any) { delete(tree, "/redfish/v1/ThermalEquipment") },
+			nil, map[string]string{`redfish_resource{uri="/redfish/v1/ThermalEquipment"}`: "does not resolve"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tree := cduTree(t)
+			tc.edit(tree)
+			got := pollURL(t, serveTree(t, tree))
+			for k, v := range tc.values {
+				expect(t, got, k, v)
+			}
+			for k, why := range tc.missing {
+				expectMissing(t, got, k, why)
+			}
+			for k := range got {
+				_, isValue := tc.values[k]
+				_, isMissing := tc.missing[k]
+				if !isValue && !isMissing && !strings.HasPrefix(k, "sensor_") {
+					t.Errorf("unexpected reading %s: %+v", k, got[k])
+				}
+			}
+			// The chassis' own sensors are read whatever ThermalEquipment holds.
+			expect(t, got, `sensor_liquid_flow_lpm{chassis="CDU1",context="",sensor="PrimaryFlow"}`, 312.4)
+		})
+	}
+	got := pollURL(t, serveTree(t, cduTree(t)))
+	for k, unit := range map[string]string{"cdu_coolant_flow_liters_per_minute" + pa: "L/min", "cdu_coolant_supply_pressure_kpa" + pa: "kPa",
+		"cdu_coolant_supply_temperature_celsius" + pa: "°C", "cdu_pump_speed_rpm" + p1: "rpm", "cdu_pump_speed_percent" + p1: "%"} {
+		if got[k].Unit != unit {
+			t.Errorf("%s: unit %q, want %q", k, got[k].Unit, unit)
+		}
 	}
 }
 
