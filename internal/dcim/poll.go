@@ -11,7 +11,12 @@ type PollTarget struct {
 	Meta
 	SiteID   int64  `json:"site_id" required:"false" doc:"derived from the device when there is one"`
 	DeviceID *int64 `json:"device_id" required:"false" nullable:"true" doc:"the device polled (a rack PDU, a UPS, a meter): its site, room and rack label the readings"`
-	Name     string `json:"name" minLength:"1" maxLength:"100"`
+	// A target may be, or also be, an object of the power and cooling model, so that its readings
+	// carry its identity: a UPS or meter polled directly is a power node with no device.
+	PowerNodeID   *int64 `json:"power_node_id" required:"false" nullable:"true" doc:"the power node it measures (a UPS, a PDU, a meter's point of the chain): its readings carry power_node, and give the node's measured load; default: the rack-PDU node the device is"`
+	CoolingUnitID *int64 `json:"cooling_unit_id" required:"false" nullable:"true" doc:"the cooling unit it is (a CRAH's card, a CDU's Redfish service): its readings carry cooling_unit and its room"`
+	SensorPointID *int64 `json:"sensor_point_id" required:"false" nullable:"true" doc:"the sensor point it reads (a temperature or humidity probe): its readings carry sensor_point, its room and rack"`
+	Name          string `json:"name" minLength:"1" maxLength:"100"`
 	// URL has no credentials in it, so that reading a target does not show them.
 	URL string `json:"url" minLength:"1" maxLength:"500" doc:"snmp://HOST[:PORT] (v2c), snmpv3://HOST[:PORT][?context=NAME], modbus://HOST[:PORT]?profile=NAME&unit=N, redfish://HOST[:PORT] or https://HOST[:PORT]"`
 	// Credentials are written, never read back: the community (v2c), USER:AUTHKEY:PRIVKEY (v3,

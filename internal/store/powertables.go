@@ -48,6 +48,7 @@ var powerNodeTable = &table[dcim.PowerNode]{
 		{table: "power_edges", column: "to_id", objType: dcim.TypePowerEdge, nameExpr: "description"},
 		{"power_ports", "power_node_id", dcim.TypePowerPort, "name", ""},
 		{"cooling_units", "power_node_id", dcim.TypeCoolingUnit, "name", ""},
+		{"poll_targets", "power_node_id", dcim.TypePollTarget, "name", ""},
 	},
 }
 
@@ -120,7 +121,8 @@ var coolingUnitTable = &table[dcim.CoolingUnit]{
 	uniques:   []unique{{"name", []string{"site_id", "name"}}},
 	refs: []ref{{"room_id", "room_id", "rooms", dcim.TypeRoom}, {"zone_id", "zone_id", "cooling_zones", dcim.TypeCoolingZone},
 		{"power_node_id", "power_node_id", "power_nodes", dcim.TypePowerNode}, {"rack_id", "rack_id", "racks", dcim.TypeRack}},
-	deps: []dependent{{"sensor_points", "cooling_unit_id", dcim.TypeSensorPoint, "name", ""}},
+	deps: []dependent{{"sensor_points", "cooling_unit_id", dcim.TypeSensorPoint, "name", ""},
+		{"poll_targets", "cooling_unit_id", dcim.TypePollTarget, "name", ""}},
 }
 
 var sensorPointTable = &table[dcim.SensorPoint]{
@@ -147,6 +149,7 @@ var sensorPointTable = &table[dcim.SensorPoint]{
 	uniques:   []unique{{"name", []string{"site_id", "name"}}},
 	refs: []ref{{"room_id", "room_id", "rooms", dcim.TypeRoom}, {"rack_id", "rack_id", "racks", dcim.TypeRack},
 		{"cooling_unit_id", "cooling_unit_id", "cooling_units", dcim.TypeCoolingUnit}},
+	deps: []dependent{{"poll_targets", "sensor_point_id", dcim.TypePollTarget, "name", ""}},
 }
 
 // PowerNodes returns the power-node operations.
