@@ -181,10 +181,18 @@ func (g *Graph) leadPort(d int, alive func(n int) bool) int {
 
 // draw is the device's load on basis b.
 func (d *Device) draw(b Basis) float64 {
-	if b == Nameplate {
-		return d.NameplateW
+	return pick(b, d.NameplateW, d.AllocatedW, d.MeasuredW)
+}
+
+// pick is the figure of basis b among a device's three.
+func pick(b Basis, nameplate, allocated, measured float64) float64 {
+	switch b {
+	case Nameplate:
+		return nameplate
+	case Measured:
+		return measured
 	}
-	return d.AllocatedW
+	return allocated
 }
 
 // Load returns what node id carries.

@@ -103,6 +103,7 @@ type Device struct {
 	Redundant              bool
 	Primary                bool
 	NameplateW, AllocatedW float64
+	MeasuredW              float64 // its measured (or calibrated) peak where there is one, else AllocatedW
 	Ports                  []Port
 }
 

@@ -70,7 +70,7 @@ func (s *Site) sideDown(b Basis) [2]*Result {
 					down[s.Graph.nodes[i].ID] = true
 				}
 			}
-			out[k] = s.Graph.Compute(Scenario{Failed: down, Basis: b.computeBasis()})
+			out[k] = s.Graph.Compute(Scenario{Failed: down, Basis: b})
 		}
 		return out
 	})

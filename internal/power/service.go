@@ -181,9 +181,9 @@ func (m *Model) chainDevice(d *ModelDevice, measured map[int64]Measurement, pars
 	if len(ports) == 0 {
 		return Device{}, false
 	}
-	redundant, np, al := m.draw(d, measured)
+	redundant, np, al, ms := m.draw(d, measured)
 	return Device{ID: d.ID, Name: d.Name, Rack: d.RackID, Redundant: redundant, Primary: redundant && d.Split == "primary",
-		NameplateW: np, AllocatedW: al, Ports: ports}, true
+		NameplateW: np, AllocatedW: al, MeasuredW: ms, Ports: ports}, true
 }
 
 // down is the set of nodes not carrying load whatever fails: those not active.
@@ -199,7 +199,7 @@ func (s *Site) down() map[int64]bool {
 
 // Base is the chain with nothing failed (but the nodes not active), computed once per basis.
 func (s *Site) Base(b Basis) *Result {
-	return memo(&s.mu, &s.base, b, func() *Result { return s.Graph.Compute(Scenario{Failed: s.down(), Basis: b.computeBasis()}) })
+	return memo(&s.mu, &s.base, b, func() *Result { return s.Graph.Compute(Scenario{Failed: s.down(), Basis: b}) })
 }
 
 // memo returns (*m)[b], computing it with build the first time. The lock is not held while building,
@@ -219,15 +219,6 @@ func memo[V any](mu *sync.Mutex, m *map[Basis]V, b Basis, build func() V) V {
 	}
 	(*m)[b] = v
 	return v
-}
-
-// computeBasis is the device figure a basis reads: measured readings were put in place of the
-// allocation when the site was built.
-func (b Basis) computeBasis() Basis {
-	if b == Measured {
-		return Allocated
-	}
-	return b
 }
 
 // Measured reports how many of the site's devices on the chain have a measured draw.
@@ -490,7 +481,7 @@ func (s *Site) WhatIf(failedNodes, failedUnits []int64, basis Basis) (WhatIfResu
 		}
 		var after *Result
 		var err error
-		imp, after, err = s.Graph.whatIf(failedNodes, down, base, basis.computeBasis())
+		imp, after, err = s.Graph.whatIf(failedNodes, down, base, basis)
 		if err != nil {
 			return res, err
 		}
@@ -505,10 +496,10 @@ func (s *Site) WhatIf(failedNodes, failedUnits []int64, basis Basis) (WhatIfResu
 	dark := map[int64]float64{}
 	for _, i := range imp.dark {
 		if d := &s.Graph.devices[i]; d.Rack != 0 {
-			dark[d.Rack] += d.draw(basis.computeBasis())
+			dark[d.Rack] += d.draw(basis)
 		}
 	}
-	res.CoolingShort = s.coolingShort(alive, failedUnits, dark, basis.computeBasis())
+	res.CoolingShort = s.coolingShort(alive, failedUnits, dark, basis)
 	return res, nil
 }
 
@@ -603,12 +594,8 @@ func (s *Site) rackHeat(b Basis) map[int64]float64 {
 		if d.RackID == 0 {
 			continue
 		}
-		_, np, al := s.Model.draw(d, s.measured)
-		if b == Nameplate {
-			out[d.RackID] += np
-		} else {
-			out[d.RackID] += al
-		}
+		_, np, al, ms := s.Model.draw(d, s.measured)
+		out[d.RackID] += pick(b, np, al, ms)
 	}
 	return out
 }
@@ -632,7 +619,7 @@ func (s *Site) baseOverloads(b Basis) []Overload {
 
 // SweepN1 fails every active node of the site in turn; see Graph.SweepN1.
 func (s *Site) SweepN1(b Basis) []SinglePoint {
-	return s.Graph.sweepN1(s.down(), s.Base(b), b.computeBasis())
+	return s.Graph.sweepN1(s.down(), s.Base(b), b)
 }
 
 // AllocatedFraction is the share of maximum draw taken as allocated at this site.
@@ -662,18 +649,19 @@ func (m *Model) fraction() float64 {
 	return m.AllocatedFraction
 }
 
-// draw is whether device d runs on any one of its supplies, and its nameplate and allocated draw;
-// a measured peak replaces the allocation where there is one.
-func (m *Model) draw(d *ModelDevice, measured map[int64]Measurement) (redundant bool, nameplate, allocated float64) {
+// draw is whether device d runs on any one of its supplies, and its nameplate, allocated and
+// measured draw: the measured peak where there is one, else the allocation.
+func (m *Model) draw(d *ModelDevice, measured map[int64]Measurement) (redundant bool, nameplate, allocated, meas float64) {
 	redundant = len(d.Ports) >= 2
 	if d.Redundant != nil {
 		redundant = *d.Redundant
 	}
 	nameplate, allocated = DeviceDraw(d.Ports, redundant, m.fraction())
+	meas = allocated
 	if ms, ok := measured[d.ID]; ok && ms.PeakW > 0 {
-		allocated = ms.PeakW
+		meas = ms.PeakW
 	}
-	return redundant, nameplate, allocated
+	return redundant, nameplate, allocated, meas
 }
 
 // NodeLoad is one node's load and what it has left.

@@ -85,9 +85,13 @@ func TestServiceRemeasures(t *testing.T) {
 	if err != nil || now == first || now.Measured() != 1 || src.reads != 1 {
 		t.Fatalf("after the readings changed: %v, %d measured, %d model reads", err, now.Measured(), src.reads)
 	}
-	// The measured peak is the device's load on the measured basis: 210 W on each side.
-	if got := now.Base(Allocated).Load(a).Watts; got != 210 {
-		t.Errorf("rack PDU A carries %v W, want 210", got)
+	// The measured peak is the device's load on the measured basis: 210 W on each side. The
+	// allocated basis keeps the allocation.
+	if got := now.Base(Measured).Load(a).Watts; got != 210 {
+		t.Errorf("rack PDU A carries %v W measured, want 210", got)
+	}
+	if got, was := now.Base(Allocated).Load(a).Watts, first.Base(Allocated).Load(a).Watts; got != was || got == 210 {
+		t.Errorf("rack PDU A carries %v W allocated, was %v before the measurement", got, was)
 	}
 }
 

@@ -144,12 +144,8 @@ func addHeat(h map[int64]float64, m *Model, d *ModelDevice, measured map[int64]M
 	if d.RackID == 0 {
 		return
 	}
-	_, np, al := m.draw(d, measured)
-	if b == Nameplate {
-		h[d.RackID] += sign * np
-	} else {
-		h[d.RackID] += sign * al
-	}
+	_, np, al, ms := m.draw(d, measured)
+	h[d.RackID] += sign * pick(b, np, al, ms)
 }
 
 // rezone is zones with their heat summed again from heat (W by rack).
