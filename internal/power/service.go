@@ -59,7 +59,12 @@ var modelTypes = []string{dcim.TypeSite, dcim.TypeRoom, dcim.TypeRack, dcim.Type
 	dcim.TypePowerNode, dcim.TypePowerEdge, dcim.TypeCoolingZone, dcim.TypeCoolingUnit}
 
 // Measurement is a device's measured draw: recent peak and 95th percentile, watts.
-type Measurement struct{ PeakW, P95W float64 }
+type Measurement struct {
+	PeakW, P95W float64
+	// Calibrated: not read from the device, but its allocation scaled to its nodes' meters (see
+	// calibrate.go); PeakW is then its draw on the measured basis, P95W is 0.
+	Calibrated bool
+}
 
 // LoadSource gives the measured draw of devices; the telemetry feeds it. Until then NoMeasurements.
 type LoadSource interface {
@@ -109,21 +114,25 @@ func DeviceDraw(ports []ModelPort, redundant bool, fraction float64) (nameplate,
 
 // Site is a built chain of one site with its cooling, ready for computations.
 type Site struct {
-	ID        int64
-	Version   int64
-	Graph     *Graph
-	Model     Model
-	measured  map[int64]Measurement
-	nodes     map[int64]Measurement // measured power nodes, by id
-	mu        sync.Mutex
-	base      map[Basis]*Result
-	heat      map[Basis]map[int64]float64 // rack → W
-	headroom  map[Basis]map[int64]float64 // node → spare kW after failover
-	racks     map[Basis]map[int64]RackPower
-	sides     map[Basis][2]*Result // A side down, B side down
-	zones     map[Basis][]ZoneLoad
-	overloads map[Basis][]Overload
-	feeds     map[int64]map[int]int // rack → node → ports and PDUs putting it there: see rackFeeds
+	ID       int64
+	Version  int64
+	Graph    *Graph
+	Model    Model
+	measured map[int64]Measurement // devices' readings, and the calibrated draws of the others
+	raw      map[int64]Measurement // devices' readings as the LoadSource gave them
+	nodes    map[int64]Measurement // measured power nodes, by id
+	// recalibrate: devices changed since the calibration to the node meters; it is done again
+	// when the measurements are next read.
+	recalibrate bool
+	mu          sync.Mutex
+	base        map[Basis]*Result
+	heat        map[Basis]map[int64]float64 // rack → W
+	headroom    map[Basis]map[int64]float64 // node → spare kW after failover
+	racks       map[Basis]map[int64]RackPower
+	sides       map[Basis][2]*Result // A side down, B side down
+	zones       map[Basis][]ZoneLoad
+	overloads   map[Basis][]Overload
+	feeds       map[int64]map[int]int // rack → node → ports and PDUs putting it there: see rackFeeds
 }
 
 // BuildSite turns a stored model into a chain. Only the ports plugged into a node count as the
@@ -153,7 +162,26 @@ func BuildSite(m Model, measured map[int64]Measurement) (*Site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("site %d: %w", m.SiteID, err)
 	}
-	return &Site{ID: m.SiteID, Version: m.Version, Graph: g, Model: m, measured: measured}, nil
+	return &Site{ID: m.SiteID, Version: m.Version, Graph: g, Model: m, measured: measured, raw: measured}, nil
+}
+
+// buildMeasured builds the chain of model m with the devices' readings ms, and calibrates its
+// measured basis to the node meters' readings nodes.
+func buildMeasured(m Model, ms, nodes map[int64]Measurement) (*Site, error) {
+	site, err := BuildSite(m, ms)
+	if err != nil {
+		return nil, err
+	}
+	site.nodes = nodes
+	cal := site.Graph.calibrate(site.down(), nodes, func(id int64) bool { r, ok := ms[id]; return ok && r.PeakW > 0 })
+	if len(cal) > 0 {
+		site.measured = make(map[int64]Measurement, len(ms)+len(cal))
+		maps.Copy(site.measured, ms)
+		for id, w := range cal {
+			site.measured[id] = Measurement{PeakW: w, Calibrated: true}
+		}
+	}
+	return site, nil
 }
 
 // chainDevice is device d as the chain sees it: its draw, and the ports plugged into a node. on is
@@ -222,10 +250,16 @@ func memo[V any](mu *sync.Mutex, m *map[Basis]V, b Basis, build func() V) V {
 }
 
 // Measured reports how many of the site's devices on the chain have a measured draw.
-func (s *Site) Measured() int {
+func (s *Site) Measured() int { return s.countMeasured(false) }
+
+// Calibrated reports how many of the site's devices on the chain have a draw calibrated to their
+// nodes' meters.
+func (s *Site) Calibrated() int { return s.countMeasured(true) }
+
+func (s *Site) countMeasured(calibrated bool) int {
 	n := 0
 	for i, d := range s.Graph.devices {
-		if ms, ok := s.measured[d.ID]; ok && ms.PeakW > 0 && s.Graph.live(i) {
+		if ms, ok := s.measured[d.ID]; ok && ms.Calibrated == calibrated && (ms.PeakW > 0 || calibrated) && s.Graph.live(i) {
 			n++
 		}
 	}
@@ -303,11 +337,12 @@ func (s *Service) Site(ctx context.Context, id int64) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	site, err := BuildSite(m, ms)
+	nodes, err := s.nodeLoads(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if site.nodes, err = s.nodeLoads(ctx, id); err != nil {
+	site, err := buildMeasured(m, ms, nodes)
+	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -346,11 +381,10 @@ func (s *Service) remeasure(ctx context.Context, id int64, site *Site) (*Site, e
 	if err != nil {
 		return nil, err
 	}
-	if !maps.Equal(ms, site.measured) || !maps.Equal(nodes, site.nodes) {
-		if site, err = BuildSite(site.Model, ms); err != nil {
+	if site.recalibrate || !maps.Equal(ms, site.raw) || !maps.Equal(nodes, site.nodes) {
+		if site, err = buildMeasured(site.Model, ms, nodes); err != nil {
 			return nil, err
 		}
-		site.nodes = nodes
 	}
 	s.mu.Lock()
 	if s.sites[id] != nil && s.sites[id].Version == site.Version {
@@ -415,7 +449,7 @@ func (s *Service) update(ctx context.Context, up Updater, old *Site, version int
 	if err != nil {
 		return nil, 0, err
 	}
-	if maps.Equal(ms, old.measured) {
+	if maps.Equal(ms, old.raw) {
 		site, err := old.withDevices(touched, fresh, newest)
 		if err != nil || site != nil {
 			return site, newest, err
@@ -424,11 +458,10 @@ func (s *Service) update(ctx context.Context, up Updater, old *Site, version int
 	m := old.Model
 	m.Version = newest
 	m.Devices, _ = mergeDevices(old.Model.Devices, touched, fresh)
-	site, err := BuildSite(m, ms)
+	site, err := buildMeasured(m, ms, old.nodes)
 	if err != nil {
 		return nil, 0, err
 	}
-	site.nodes = old.nodes
 	return site, newest, nil
 }
 
@@ -446,12 +479,15 @@ type CoolingShort struct {
 type WhatIfResult struct {
 	Impact
 	CoolingShort    []CoolingShort `json:"cooling_short"`
-	MeasuredDevices int            `json:"measured_devices"`
+	MeasuredDevices int            `json:"measured_devices" doc:"devices on the chain with a reading of their own"`
+	// CalibratedDevices have no reading, but sit below a node's meter: on the measured basis their
+	// allocation is scaled so that the chain agrees with the meter.
+	CalibratedDevices int `json:"calibrated_devices" doc:"devices whose measured-basis draw is their allocation scaled to the meters of the nodes feeding them"`
 }
 
 // WhatIf fails the given power nodes and cooling units of one site at once.
 func (s *Site) WhatIf(failedNodes, failedUnits []int64, basis Basis) (WhatIfResult, error) {
-	res := WhatIfResult{CoolingShort: []CoolingShort{}, MeasuredDevices: s.Measured()}
+	res := WhatIfResult{CoolingShort: []CoolingShort{}, MeasuredDevices: s.Measured(), CalibratedDevices: s.Calibrated()}
 	base := s.Base(basis)
 	var imp Impact
 	var alive func(id int64) bool
@@ -488,7 +524,7 @@ func (s *Site) WhatIf(failedNodes, failedUnits []int64, basis Basis) (WhatIfResu
 		alive = func(id int64) bool { return after.Load(id).Alive }
 	}
 	imp.Basis = basis
-	if basis == Measured && res.MeasuredDevices == 0 {
+	if basis == Measured && res.MeasuredDevices == 0 && res.CalibratedDevices == 0 {
 		imp.Basis = Allocated // nothing measured: say what was used
 	}
 	res.Impact = imp
@@ -658,7 +694,7 @@ func (m *Model) draw(d *ModelDevice, measured map[int64]Measurement) (redundant 
 	}
 	nameplate, allocated = DeviceDraw(d.Ports, redundant, m.fraction())
 	meas = allocated
-	if ms, ok := measured[d.ID]; ok && ms.PeakW > 0 {
+	if ms, ok := measured[d.ID]; ok && (ms.PeakW > 0 || ms.Calibrated) {
 		meas = ms.PeakW
 	}
 	return redundant, nameplate, allocated, meas

@@ -74,7 +74,8 @@ func (s *Site) withDevices(touched map[int64]bool, fresh []ModelDevice, version 
 	if err != nil {
 		return nil, err
 	}
-	ns := &Site{ID: s.ID, Version: version, Graph: ng, Model: m, measured: s.measured, nodes: s.nodes}
+	ns := &Site{ID: s.ID, Version: version, Graph: ng, Model: m, measured: s.measured, raw: s.raw, nodes: s.nodes,
+		recalibrate: s.recalibrate || len(s.nodes) > 0}
 	s.mu.Lock()
 	base, sides, heat, headroom, zones, overloads, feeds := s.base, s.sides, s.heat, s.headroom, s.zones, s.overloads, s.feeds
 	s.mu.Unlock()
