@@ -75,6 +75,7 @@ type Main struct {
 	stopPoll context.CancelFunc
 	polled   chan struct{}
 	simDone  chan struct{} // the demo's simulator, when running
+	watched  chan struct{} // the power chain's measurement reader
 }
 
 // NewMain returns a Main with defaults.
@@ -136,6 +137,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.listener = ln
 	mux := http.NewServeMux()
 	measured := power.NewService(st, measuredLoads{st: st, ts: m.Telemetry})
+	m.watched = make(chan struct{})
+	go func() {
+		defer close(m.watched)
+		measured.Watch(pctx, func(site int64, err error) { m.Logger.Warn("measured loads", "site", site, "error", err) })
+	}()
 	api := httpapi.New(httpapi.Config{Store: st, Power: measured, Telemetry: m.Telemetry, Pollers: pollers, Version: version, Logger: m.Logger,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
 	mux.Handle("/api/", api)
@@ -187,6 +193,9 @@ func (m *Main) Close() error {
 		if m.simDone != nil {
 			<-m.simDone
 		}
+		if m.watched != nil {
+			<-m.watched
+		}
 	}
 	if m.Telemetry != nil {
 		errs = append(errs, m.Telemetry.Close())
@@ -214,13 +223,13 @@ func (l measuredLoads) MeasuredNodeLoads(ctx context.Context, siteID int64) (map
 
 // byID reads the peaks of site's series by name and maps the names to the inventory's ids.
 func (l measuredLoads) byID(ctx context.Context, siteID int64,
-	peaks func(context.Context, string, time.Duration, time.Time) (map[string]telemetry.PowerPeak, error),
+	peaks func(context.Context, string, time.Time) (map[string]telemetry.PowerPeak, error),
 	ids func(context.Context, int64, []string) (map[string]int64, error)) (map[int64]power.Measurement, error) {
 	site, err := l.st.Sites().Get(ctx, siteID)
 	if err != nil {
 		return nil, err
 	}
-	byName, err := peaks(ctx, site.Name, 7*24*time.Hour, time.Now())
+	byName, err := peaks(ctx, site.Name, time.Now())
 	if err != nil || len(byName) == 0 {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ func Simulate(ctx context.Context, st *store.Store, ts *telemetry.Store, logger 
 	}
 	sim := &simulator{site: site.Name, chain: chain, points: points.Results, racks: rackName, rng: rand.New(rand.NewPCG(1, 2))}
 	now := time.Now()
-	if have, err := ts.DevicePowers(ctx, site.Name, 2*time.Hour, now); err == nil && len(have) == 0 {
+	if have, err := ts.DevicePowers(ctx, site.Name, now); err == nil && len(have) == 0 {
 		for at := now.Add(-24 * time.Hour); at.Before(now) && ctx.Err() == nil; at = at.Add(time.Minute) {
 			if err := sim.push(ctx, ts, at); err != nil {
 				return err

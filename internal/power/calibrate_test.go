@@ -3,7 +3,9 @@ package power
 import (
 	"context"
 	"math"
+	"sync"
 	"testing"
+	"time"
 )
 
 // calibrated builds the 2N facility with the measured basis at the allocation, calibrates it to
@@ -136,5 +138,77 @@ func TestServiceCalibrates(t *testing.T) {
 	moved, err := site.withDevices(map[int64]bool{}, nil, 6)
 	if err != nil || moved == nil || !moved.recalibrate {
 		t.Errorf("after a device change: %v, recalibrate %v", err, moved != nil && moved.recalibrate)
+	}
+}
+
+// lockedLoads is a LoadSource whose readings the test changes while Watch reads them.
+type lockedLoads struct {
+	mu    sync.Mutex
+	m     map[int64]Measurement
+	reads int
+}
+
+func (l *lockedLoads) MeasuredLoads(context.Context, int64) (map[int64]Measurement, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reads++
+	return l.m, nil
+}
+
+func (l *lockedLoads) set(m map[int64]Measurement) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.m = m
+}
+
+// With Watch running, measurements are read in the background: a request never reads them (past
+// the first build), and finds the new ones once Watch has been round.
+func TestServiceWatch(t *testing.T) {
+	m := modelOf(newFacility2N())
+	w := 1000
+	a, b := m.Nodes[6].ID, m.Nodes[13].ID
+	m.Devices = append(m.Devices, ModelDevice{ID: 1001, Name: "srv", RackID: 1,
+		Ports: []ModelPort{{ID: 1, MaximumDraw: &w, Node: a}, {ID: 2, MaximumDraw: &w, Node: b}}})
+	loads := &lockedLoads{}
+	svc := NewService(&fakeSource{model: m, version: 5}, loads)
+	svc.MeasureEvery = 10 * time.Millisecond
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { svc.Watch(ctx, nil); close(done) }()
+	defer func() { stop(); <-done }()
+	if _, err := svc.Site(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	loads.set(map[int64]Measurement{1001: {PeakW: 420, P95W: 400}})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		site, err := svc.Site(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if site.Base(Measured).Load(a).Watts == 210 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Watch never brought the new measurement in")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Requests do not read: with Watch stopped, nothing does.
+	stop()
+	<-done
+	loads.mu.Lock()
+	reads := loads.reads
+	loads.mu.Unlock()
+	for range 5 {
+		time.Sleep(15 * time.Millisecond)
+		if _, err := svc.Site(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loads.mu.Lock()
+	defer loads.mu.Unlock()
+	if loads.reads != reads || reads < 2 {
+		t.Errorf("%d reads by Watch, %d by requests", reads, loads.reads-reads)
 	}
 }

@@ -275,6 +275,7 @@ type Service struct {
 	sites      map[int64]*Site
 	versions   map[int64]int64     // the inventory version each site's chain is known to be current at
 	measuredAt map[int64]time.Time // when each site's measurements were read
+	watched    bool                // Watch reads them: requests never do
 	// MeasureEvery is how long measurements are taken as current: past it they are read again,
 	// and the chain rebuilt if they changed (default one minute).
 	MeasureEvery time.Duration
@@ -361,18 +362,54 @@ func (s *Service) nodeLoads(ctx context.Context, id int64) (map[int64]Measuremen
 	return nil, nil
 }
 
-// remeasure reads the measurements of a site again once they are older than MeasureEvery, and
-// rebuilds its chain from the same model when they changed.
+// remeasure reads the measurements of a site again once they are older than MeasureEvery, unless
+// Watch does, and rebuilds its chain from the same model when they changed.
 func (s *Service) remeasure(ctx context.Context, id int64, site *Site) (*Site, error) {
 	if _, none := s.loads.(NoMeasurements); none {
 		return site, nil
 	}
 	s.mu.Lock()
-	stale := time.Since(s.measuredAt[id]) >= s.MeasureEvery
+	due := !s.watched && time.Since(s.measuredAt[id]) >= s.MeasureEvery
 	s.mu.Unlock()
-	if !stale {
+	if !due {
 		return site, nil
 	}
+	return s.measure(ctx, id, site)
+}
+
+// Watch reads the measurements of every site built so far again every MeasureEvery, off the
+// request path, until ctx ends: requests find them current and never wait for them. onError (may
+// be nil) hears of a site whose measurements could not be read; the next round tries again.
+func (s *Service) Watch(ctx context.Context, onError func(siteID int64, err error)) {
+	if _, none := s.loads.(NoMeasurements); none {
+		return
+	}
+	s.mu.Lock()
+	s.watched = true
+	every := s.MeasureEvery
+	s.mu.Unlock()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		s.mu.Lock()
+		sites := maps.Clone(s.sites)
+		s.mu.Unlock()
+		for id, site := range sites {
+			if _, err := s.measure(ctx, id, site); err != nil && ctx.Err() == nil && onError != nil {
+				onError(id, err)
+			}
+		}
+	}
+}
+
+// measure reads the measurements of a built site, and rebuilds its chain from the same model when
+// they changed or its calibration is due.
+func (s *Service) measure(ctx context.Context, id int64, site *Site) (*Site, error) {
 	ms, err := s.loads.MeasuredLoads(ctx, id)
 	if err != nil {
 		return nil, err
@@ -445,9 +482,14 @@ func (s *Service) update(ctx context.Context, up Updater, old *Site, version int
 		return nil, 0, err
 	}
 	slices.SortFunc(fresh, byDeviceID)
-	ms, err := s.loads.MeasuredLoads(ctx, old.ID)
-	if err != nil {
-		return nil, 0, err
+	s.mu.Lock()
+	watched := s.watched
+	s.mu.Unlock()
+	ms := old.raw // Watch brings new measurements in
+	if !watched {
+		if ms, err = s.loads.MeasuredLoads(ctx, old.ID); err != nil {
+			return nil, 0, err
+		}
 	}
 	if maps.Equal(ms, old.raw) {
 		site, err := old.withDevices(touched, fresh, newest)

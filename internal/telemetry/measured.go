@@ -3,10 +3,8 @@ package telemetry
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 
-	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql"
 )
 
@@ -26,54 +24,39 @@ var DevicePowerMetrics = []string{"server_power_watts", "server_power_consumed_w
 var NodePowerMetrics = []string{"pdu_power_watts", "pdu_input_power_watts", "pdu_inlet_power_watts", "pdu_cord_power_watts",
 	"pdu_infeed_power_watts", "ups_output_power_watts", "ups_power_watts", "meter_power_watts"}
 
+// MeasureWindow is how far back measured power looks: a week, so that every day of the week is in.
+const MeasureWindow = 7 * 24 * time.Hour
+
 // DevicePowers gives, for the devices of site (by the device label of their series), their peak
-// and 95th-percentile power over window up to now; a device measured under several names takes
-// the highest.
-func (s *Store) DevicePowers(ctx context.Context, site string, window time.Duration, now time.Time) (map[string]PowerPeak, error) {
-	return s.powerPeaks(ctx, DevicePowerMetrics, "device", site, window, now, func(sel, rng string) (string, string) {
-		return fmt.Sprintf("max by (device) (max_over_time(%s[%s]))", sel, rng),
-			fmt.Sprintf("max by (device) (quantile_over_time(0.95, %s[%s]))", sel, rng)
-	})
+// and 95th-percentile power over the last MeasureWindow up to now (see peaks.go); a device
+// measured under several names takes the highest.
+func (s *Store) DevicePowers(ctx context.Context, site string, now time.Time) (map[string]PowerPeak, error) {
+	return s.peaks.read(ctx, s, devicePeaks, site, now)
 }
 
 // NodePowers gives, for the power nodes of site (by the power_node label of their series), their
-// peak and 95th-percentile power over window up to now, at one-minute steps. The series of one
-// metric of a node (its lines, its inlets) are summed at each step first.
-func (s *Store) NodePowers(ctx context.Context, site string, window time.Duration, now time.Time) (map[string]PowerPeak, error) {
-	return s.powerPeaks(ctx, NodePowerMetrics, "power_node", site, window, now, func(sel, rng string) (string, string) {
-		sum := fmt.Sprintf("sum by (power_node) (%s)", sel)
-		return fmt.Sprintf("max_over_time((%s)[%s:1m])", sum, rng), fmt.Sprintf("quantile_over_time(0.95, (%s)[%s:1m])", sum, rng)
-	})
+// peak and 95th-percentile power over the last MeasureWindow up to now, at one-minute steps. The
+// series of one metric of a node (its lines, its inlets) are summed at each step first.
+func (s *Store) NodePowers(ctx context.Context, site string, now time.Time) (map[string]PowerPeak, error) {
+	return s.peaks.read(ctx, s, nodePeaks, site, now)
 }
 
-// powerPeaks runs, for each metric, the peak and 95th-percentile queries exprs makes of its
-// selector (the metric of site, with label set) and window, and keeps per value of label the
-// highest of each over the metrics.
-func (s *Store) powerPeaks(ctx context.Context, metrics []string, label, site string, window time.Duration, now time.Time,
-	exprs func(sel, rng string) (peak, p95 string)) (map[string]PowerPeak, error) {
-	rng := model.Duration(window).String()
-	out := map[string]PowerPeak{}
-	for _, metric := range metrics {
-		peak, p95 := exprs(fmt.Sprintf(`%s{site=%q, %s!=""}`, metric, site, label), rng)
-		for i, expr := range []string{peak, p95} {
-			vec, err := s.instant(ctx, expr, now)
-			if err != nil {
-				return nil, err
-			}
-			for _, smp := range vec {
-				key := smp.Metric.Get(label)
-				p := out[key]
-				if i == 0 {
-					p.PeakW = math.Max(p.PeakW, smp.F)
-				} else {
-					p.P95W = math.Max(p.P95W, smp.F)
-				}
-				out[key] = p
-			}
-		}
-	}
-	return out, nil
+// peakKind is what is measured: the series, the label naming the object, and the query of the
+// object's peak over a range given the series' selector.
+type peakKind struct {
+	metrics []string
+	label   string
+	expr    func(sel, rng string) string
 }
+
+var (
+	devicePeaks = &peakKind{DevicePowerMetrics, "device", func(sel, rng string) string {
+		return fmt.Sprintf("max by (device) (max_over_time(%s[%s]))", sel, rng)
+	}}
+	nodePeaks = &peakKind{NodePowerMetrics, "power_node", func(sel, rng string) string {
+		return fmt.Sprintf("max_over_time((sum by (power_node) (%s))[%s:1m])", sel, rng)
+	}}
+)
 
 // instant runs an instant query on the store.
 func (s *Store) instant(ctx context.Context, expr string, now time.Time) (promql.Vector, error) {

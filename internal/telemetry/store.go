@@ -56,6 +56,7 @@ type Store struct {
 	logger  *slog.Logger
 	forward *remote.Storage // nil: not forwarding
 	query   *External       // nil: the embedded store answers queries
+	peaks   peakTracker     // hourly peaks of measured power, for the power chain
 
 	ingested, refused *prometheus.CounterVec
 }

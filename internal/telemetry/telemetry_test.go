@@ -553,41 +553,75 @@ func TestSeriesCache(t *testing.T) {
 	}
 }
 
-// DevicePowers: each device's peak and 95th percentile over the window, under whichever of the
-// measured-power names it comes (the highest where several), for the site asked only.
+// DevicePowers: each device's peak and the 95th percentile of its hourly peaks over the week,
+// under whichever of the measured-power names it comes (the highest where several), for the site
+// asked only; kept up to date by reading only what arrived since, and forgetting what left the
+// window.
 func TestDevicePowers(t *testing.T) {
 	s, _ := newServer(t, Limits{})
-	now := time.Now().Truncate(time.Second)
+	ctx := context.Background()
+	h := time.Now().Truncate(time.Hour) // on an hour, so that the hours below are exact
 	var pts []Point
 	for i := 0; i < 100; i++ {
-		at := now.Add(-time.Duration(100-i) * time.Minute).UnixMilli()
+		at := h.Add(-time.Duration(100-i) * time.Minute).UnixMilli()
 		pts = append(pts,
 			Point{Name: "device_power_watts", Labels: map[string]string{"site": "DC1", "device": "srv-a"}, T: at, V: 200},
 			Point{Name: "device_power_watts", Labels: map[string]string{"site": "DC1", "device": "srv-b"}, T: at, V: float64(i + 1)},
 			Point{Name: "device_power_watts", Labels: map[string]string{"site": "DC2", "device": "srv-c"}, T: at, V: 50})
 	}
-	pts = append(pts, Point{Name: "server_power_watts", Labels: map[string]string{"site": "DC1", "device": "srv-a"}, T: now.Add(-time.Minute).UnixMilli(), V: 300})
-	if _, err := s.Append(context.Background(), pts); err != nil {
+	pts = append(pts, Point{Name: "server_power_watts", Labels: map[string]string{"site": "DC1", "device": "srv-a"}, T: h.Add(-time.Minute).UnixMilli(), V: 300})
+	if _, err := s.Append(ctx, pts); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.DevicePowers(context.Background(), "DC1", 7*24*time.Hour, now)
-	if err != nil {
+	check := func(at time.Time, want map[string]PowerPeak) {
+		t.Helper()
+		got, err := s.DevicePowers(ctx, "DC1", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Errorf("at %v: %+v, want %+v", at.Sub(h), got, want)
+		}
+		for name, w := range want {
+			if g := got[name]; g.PeakW != w.PeakW || math.Abs(g.P95W-w.P95W) > 1e-9 {
+				t.Errorf("at %v: %s %+v, want %+v", at.Sub(h), name, g, w)
+			}
+		}
+	}
+	// srv-b reads 1 to 41 in the hour before last (its peak 41 at 60 minutes before the hour),
+	// and 42 to 100 in the last: hourly peaks 41 and 100, 95th percentile 41 + 0.95 × 59. srv-a:
+	// 200, then 300 (its server_power_watts).
+	check(h, map[string]PowerPeak{"srv-a": {300, 295}, "srv-b": {100, 97.05}})
+	// Later readings are read on their own: 500 W in the hour in progress.
+	var more []Point
+	for m := 1; m <= 30; m++ {
+		more = append(more, Point{Name: "device_power_watts", Labels: map[string]string{"site": "DC1", "device": "srv-b"}, T: h.Add(time.Duration(m) * time.Minute).UnixMilli(), V: 500})
+	}
+	if _, err := s.Append(ctx, more); err != nil {
 		t.Fatal(err)
 	}
-	// srv-b reads 1..100: its 95th percentile by linear interpolation is 95.05.
-	if len(got) != 2 || got["srv-a"].PeakW != 300 || got["srv-a"].P95W != 300 || got["srv-b"].PeakW != 100 || math.Abs(got["srv-b"].P95W-95.05) > 1e-9 {
-		t.Errorf("device powers: %+v", got)
+	check(h.Add(30*time.Minute), map[string]PowerPeak{"srv-a": {300, 295}, "srv-b": {500, 0.1*100 + 0.9*500}})
+	// A lower reading later in the same hour leaves its peak; the next hour has its own.
+	more = []Point{
+		{Name: "device_power_watts", Labels: map[string]string{"site": "DC1", "device": "srv-b"}, T: h.Add(45 * time.Minute).UnixMilli(), V: 50},
+		{Name: "device_power_watts", Labels: map[string]string{"site": "DC1", "device": "srv-b"}, T: h.Add(70 * time.Minute).UnixMilli(), V: 60}}
+	if _, err := s.Append(ctx, more); err != nil {
+		t.Fatal(err)
 	}
+	// Hourly peaks 41, 100, 500, 60: sorted, the 95th percentile is 100 + 0.85 × 400.
+	check(h.Add(80*time.Minute), map[string]PowerPeak{"srv-a": {300, 295}, "srv-b": {500, 100 + 0.85*400}})
+	// A week on, all of it has left the window.
+	check(h.Add(MeasureWindow+3*time.Hour), map[string]PowerPeak{})
 }
 
-// NodePowers: a UPS's output lines are summed at each step before its peak and 95th percentile are
-// taken; a rack PDU's total is taken as it is.
+// NodePowers: a UPS's output lines are summed at each minute before its hourly peaks are taken;
+// a rack PDU's total is taken as it is.
 func TestNodePowers(t *testing.T) {
 	s, _ := newServer(t, Limits{})
-	now := time.Now().Truncate(time.Minute)
+	h := time.Now().Truncate(time.Hour)
 	var pts []Point
 	for i := 0; i < 100; i++ {
-		at := now.Add(-time.Duration(100-i) * time.Minute).UnixMilli()
+		at := h.Add(-time.Duration(100-i) * time.Minute).UnixMilli()
 		for _, line := range []string{"1", "2", "3"} {
 			pts = append(pts, Point{Name: "ups_output_power_watts", Labels: map[string]string{"site": "DC1", "power_node": "UPS-A", "line": line}, T: at, V: float64(1000 + i)})
 		}
@@ -596,12 +630,13 @@ func TestNodePowers(t *testing.T) {
 	if _, err := s.Append(context.Background(), pts); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.NodePowers(context.Background(), "DC1", 7*24*time.Hour, now)
+	got, err := s.NodePowers(context.Background(), "DC1", h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// UPS-A: 3 × (1000 + i) for i in 0..99 at one-minute steps: peak 3 × 1099 = 3297.
-	if got["UPS-A"].PeakW != 3297 || got["RPDU-A01-A"].PeakW != 2000 || got["UPS-A"].P95W < 3270 || got["UPS-A"].P95W > 3297 {
+	// UPS-A: 3 × (1000 + i) at one-minute steps: hourly peaks 3 × 1040 = 3120 and 3 × 1099 = 3297.
+	if len(got) != 2 || got["UPS-A"].PeakW != 3297 || math.Abs(got["UPS-A"].P95W-(3120+0.95*177)) > 1e-9 ||
+		got["RPDU-A01-A"].PeakW != 2000 || got["RPDU-A01-A"].P95W != 2000 {
 		t.Errorf("node powers: %+v", got)
 	}
 }
