@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"math"
 	"sync"
+	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/storage"
@@ -26,18 +27,32 @@ type seriesKey [2]uint64
 
 const cacheShards = 64
 
-// seriesCache maps series keys to store references.
+// seriesCache maps series keys to store references. It forgets the series not written for a
+// while: each shard has two generations, the current one and the one before; a key found only in
+// the one before is moved to the current one, and every cacheIdle (checked when a series is added)
+// the one before is dropped and the current one takes its place. A series written at least once
+// per cacheIdle stays; one that stopped is gone after one to two cacheIdle, so the cache follows
+// the series in use rather than every series ever seen (about 40 bytes each).
 type seriesCache struct {
-	shards [cacheShards]struct {
-		mu sync.RWMutex
-		m  map[seriesKey]storage.SeriesRef
-	}
+	idle   time.Duration
+	shards [cacheShards]cacheShard
 }
 
+type cacheShard struct {
+	mu      sync.RWMutex
+	m, old  map[seriesKey]storage.SeriesRef
+	rotated time.Time
+}
+
+// cacheIdle is how long a series unwritten stays in the cache, at least.
+const cacheIdle = time.Hour
+
 func newSeriesCache() *seriesCache {
-	c := &seriesCache{}
+	c := &seriesCache{idle: cacheIdle}
+	now := time.Now()
 	for i := range c.shards {
 		c.shards[i].m = map[seriesKey]storage.SeriesRef{}
+		c.shards[i].rotated = now
 	}
 	return c
 }
@@ -46,22 +61,56 @@ func (c *seriesCache) get(k seriesKey) storage.SeriesRef {
 	sh := &c.shards[k[0]%cacheShards]
 	sh.mu.RLock()
 	r := sh.m[k]
+	stale := r == 0 && sh.old != nil
 	sh.mu.RUnlock()
+	if !stale {
+		return r
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if r = sh.old[k]; r != 0 {
+		sh.m[k] = r
+		delete(sh.old, k)
+	} else {
+		r = sh.m[k] // moved by another writer meanwhile
+	}
 	return r
 }
 
 func (c *seriesCache) put(k seriesKey, r storage.SeriesRef) {
 	sh := &c.shards[k[0]%cacheShards]
 	sh.mu.Lock()
+	if now := time.Now(); now.Sub(sh.rotated) >= c.idle {
+		sh.rotate(now)
+	}
 	sh.m[k] = r
 	sh.mu.Unlock()
+}
+
+// rotate drops the generation before and starts a new one; the caller holds the lock.
+func (sh *cacheShard) rotate(now time.Time) {
+	sh.old, sh.m = sh.m, make(map[seriesKey]storage.SeriesRef, len(sh.m))
+	sh.rotated = now
 }
 
 func (c *seriesCache) drop(k seriesKey) {
 	sh := &c.shards[k[0]%cacheShards]
 	sh.mu.Lock()
 	delete(sh.m, k)
+	delete(sh.old, k)
 	sh.mu.Unlock()
+}
+
+// len is the number of series cached.
+func (c *seriesCache) len() int {
+	n := 0
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.RLock()
+		n += len(sh.m) + len(sh.old)
+		sh.mu.RUnlock()
+	}
+	return n
 }
 
 // keyOf hashes the wire bytes of a series' labels.

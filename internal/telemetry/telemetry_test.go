@@ -640,3 +640,34 @@ func TestNodePowers(t *testing.T) {
 		t.Errorf("node powers: %+v", got)
 	}
 }
+
+// The series cache forgets series not written for a generation: a series written since the last
+// rotation stays, one not written over two rotations is gone; the store then finds it by its
+// labels, as for a new series.
+func TestSeriesCacheForgets(t *testing.T) {
+	c := newSeriesCache()
+	used, unused := keyOf([]byte("used")), keyOf([]byte("unused"))
+	c.put(used, 1)
+	c.put(unused, 2)
+	rotateAll := func() {
+		for i := range c.shards {
+			c.shards[i].rotate(time.Now())
+		}
+	}
+	rotateAll()
+	if c.get(used) != 1 || c.len() != 2 {
+		t.Fatalf("after one rotation: %d cached", c.len())
+	}
+	rotateAll()
+	if c.get(used) != 1 || c.get(unused) != 0 || c.len() != 1 {
+		t.Errorf("after two rotations: used %d, unused %d, %d cached", c.get(used), c.get(unused), c.len())
+	}
+	// Adding a series rotates its shard once cacheIdle has passed.
+	c.idle = 0
+	sh := &c.shards[used[0]%cacheShards]
+	before := sh.rotated
+	c.put(used, 3)
+	if !sh.rotated.After(before) || c.get(used) != 3 {
+		t.Errorf("put did not rotate its shard")
+	}
+}
