@@ -49,6 +49,7 @@ var powerNodeTable = &table[dcim.PowerNode]{
 		{"power_ports", "power_node_id", dcim.TypePowerPort, "name", ""},
 		{"cooling_units", "power_node_id", dcim.TypeCoolingUnit, "name", ""},
 		{"poll_targets", "power_node_id", dcim.TypePollTarget, "name", ""},
+		{"meters", "power_node_id", dcim.TypeMeter, "name", ""},
 	},
 }
 
@@ -122,7 +123,8 @@ var coolingUnitTable = &table[dcim.CoolingUnit]{
 	refs: []ref{{"room_id", "room_id", "rooms", dcim.TypeRoom}, {"zone_id", "zone_id", "cooling_zones", dcim.TypeCoolingZone},
 		{"power_node_id", "power_node_id", "power_nodes", dcim.TypePowerNode}, {"rack_id", "rack_id", "racks", dcim.TypeRack}},
 	deps: []dependent{{"sensor_points", "cooling_unit_id", dcim.TypeSensorPoint, "name", ""},
-		{"poll_targets", "cooling_unit_id", dcim.TypePollTarget, "name", ""}},
+		{"poll_targets", "cooling_unit_id", dcim.TypePollTarget, "name", ""},
+		{"meters", "cooling_unit_id", dcim.TypeMeter, "name", ""}},
 }
 
 var sensorPointTable = &table[dcim.SensorPoint]{

@@ -328,6 +328,11 @@ func (r Resource[T]) deleteTx(ctx context.Context, t *tx, id int64) error {
 	if _, err := t.ExecContext(ctx, "DELETE FROM "+tb.name+" WHERE id = $1", id); err != nil {
 		return fmt.Errorf("delete %s %d: %w", tb.objType, id, err)
 	}
+	if tb.deleted != nil {
+		if err := tb.deleted(ctx, t, old); err != nil {
+			return err
+		}
+	}
 	return t.logChange(ctx, "delete", tb.objType, id, tb.repr(old), old, nil)
 }
 

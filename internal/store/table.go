@@ -77,6 +77,8 @@ type table[T any] struct {
 	check func(ctx context.Context, t *tx, old, cur *T) error
 	// after runs after the row is written, in the same transaction (components, templates).
 	after func(ctx context.Context, t *tx, old, cur *T) error
+	// deleted runs after the row is deleted, in the same transaction.
+	deleted func(ctx context.Context, t *tx, old *T) error
 	// readOnly tables are written by the store itself, never through create/update/delete; updatable
 	// ones among them (components of a device) may still be changed.
 	readOnly, updatable bool

@@ -32,6 +32,7 @@ var tenantTable = &table[dcim.Tenant]{
 		{"rooms", "tenant_id", dcim.TypeRoom, "name", ""},
 		{"racks", "tenant_id", dcim.TypeRack, "name", ""},
 		{"rack_reservations", "tenant_id", dcim.TypeRackReservation, "description", ""},
+		{"meters", "tenant_id", dcim.TypeMeter, "name", ""},
 		{"devices", "tenant_id", dcim.TypeDevice, "name", ""},
 	},
 }
@@ -92,6 +93,8 @@ var siteTable = &table[dcim.Site]{
 		{"devices", "site_id", dcim.TypeDevice, "name", ""},
 		{"power_nodes", "site_id", dcim.TypePowerNode, "name", ""},
 		{"poll_targets", "site_id", dcim.TypePollTarget, "name", ""},
+		{"meters", "site_id", dcim.TypeMeter, "name", ""},
+		{"energy_certificates", "site_id", dcim.TypeEnergyCertificate, "reference", ""},
 	},
 }
 
@@ -126,6 +129,7 @@ var roomTable = &table[dcim.Room]{
 		{"cooling_zones", "room_id", dcim.TypeCoolingZone, "name", ""},
 		{"cooling_units", "room_id", dcim.TypeCoolingUnit, "name", ""},
 		{"sensor_points", "room_id", dcim.TypeSensorPoint, "name", ""},
+		{"meters", "room_id", dcim.TypeMeter, "name", ""},
 	},
 }
 
@@ -309,6 +313,7 @@ var deviceTable = &table[dcim.Device]{
 	deps: []dependent{
 		{"power_nodes", "device_id", dcim.TypePowerNode, "name", ""},
 		{"poll_targets", "device_id", dcim.TypePollTarget, "name", ""},
+		{"meters", "device_id", dcim.TypeMeter, "name", ""},
 		{table: "power_ports p JOIN power_outlets o ON o.id = p.outlet_id", column: "o.device_id", objType: dcim.TypePowerPort,
 			nameExpr: "p.name", idExpr: "p.id"},
 	},

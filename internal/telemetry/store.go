@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/storage/remote"
 	"github.com/prometheus/prometheus/tsdb"
+	"github.com/prometheus/prometheus/tsdb/chunkenc"
 )
 
 // Options configure the embedded store.
@@ -245,4 +247,40 @@ func (s *Store) SeriesSince(ctx context.Context, since, now time.Time) ([]map[st
 		out = append(out, ss.At().Labels().Map())
 	}
 	return out, ss.Err()
+}
+
+// EachSample calls fn with every raw sample of every series selector matches (a PromQL series
+// selector, e.g. meter_energy_kwh_total{target="MSB-1"}) from from to to inclusive: the series'
+// number (from 0, in the order met), the time (ms) and the value, each series in time order. A
+// selector that does not parse is an *InputError naming it.
+func (s *Store) EachSample(ctx context.Context, selector string, from, to time.Time, fn func(series int, t int64, v float64)) error {
+	ms, err := promParser.ParseMetricSelector(selector)
+	if err != nil {
+		return &InputError{Status: 400, Message: fmt.Sprintf("series %q: %v", selector, err)}
+	}
+	if !slices.ContainsFunc(ms, func(m *labels.Matcher) bool { return !m.Matches("") }) {
+		return &InputError{Status: 400, Message: fmt.Sprintf("series %q: needs a metric name or a matcher that does not match the empty value", selector)}
+	}
+	q, err := s.db.Querier(from.UnixMilli(), to.UnixMilli())
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	ss := q.Select(ctx, false, &storage.SelectHints{Start: from.UnixMilli(), End: to.UnixMilli()}, ms...)
+	var it chunkenc.Iterator
+	for n := 0; ss.Next(); n++ {
+		it = ss.At().Iterator(it)
+		for vt := it.Next(); vt != chunkenc.ValNone; vt = it.Next() {
+			if vt != chunkenc.ValFloat {
+				continue
+			}
+			if t, v := it.At(); t >= from.UnixMilli() && t <= to.UnixMilli() {
+				fn(n, t, v)
+			}
+		}
+		if err := it.Err(); err != nil {
+			return err
+		}
+	}
+	return ss.Err()
 }
