@@ -194,3 +194,12 @@ type MeterHour struct {
 	GapMS     int64
 	Resets    int
 }
+
+// MeterTotal is one meter's energy over a period, summed from its hours.
+type MeterTotal struct {
+	Value     float64 // kWh, or litres for water
+	Estimated float64 // the part of Value from estimated hours (integrated from power)
+	Hours     int     // hours rolled up
+	GapMS     int64   // time no reading covered
+	Resets    int
+}

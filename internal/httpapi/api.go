@@ -85,6 +85,7 @@ func build(cfg Config) (huma.API, http.Handler) {
 	}
 	registerPower(api, s, svc)
 	registerLoads(api, s, svc)
+	registerEnergy(api, s)
 	caps := capacity.NewService(s)
 	registerCapacity(api, s, svc, caps)
 	registerPlacement(api, s, svc, caps)

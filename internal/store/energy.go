@@ -98,17 +98,8 @@ func (s *Store) MeterEvents(ctx context.Context, id int64, from, to time.Time) (
 	return out, rows.Err()
 }
 
-// MeterTotal is one meter's energy over a period, from its hours.
-type MeterTotal struct {
-	Value     float64 // kWh, or litres for water
-	Estimated float64 // the part of Value from estimated hours
-	Hours     int     // hours rolled up
-	GapMS     int64   // time no reading covered
-	Resets    int
-}
-
 // MeterTotals sums the rolled-up hours of every meter of site in [from, to), by meter id.
-func (s *Store) MeterTotals(ctx context.Context, siteID int64, from, to time.Time) (map[int64]MeterTotal, error) {
+func (s *Store) MeterTotals(ctx context.Context, siteID int64, from, to time.Time) (map[int64]dcim.MeterTotal, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT h.meter_id, SUM(h.value), SUM(CASE WHEN h.estimated THEN h.value ELSE 0 END), COUNT(*),
 		SUM(h.gap_ms), SUM(h.resets) FROM meter_hours h JOIN meters m ON m.id = h.meter_id
 		WHERE m.site_id = $1 AND h.hour >= $2 AND h.hour < $3 GROUP BY h.meter_id`, siteID, from.UTC(), to.UTC())
@@ -116,10 +107,10 @@ func (s *Store) MeterTotals(ctx context.Context, siteID int64, from, to time.Tim
 		return nil, fmt.Errorf("meter totals: %w", err)
 	}
 	defer rows.Close()
-	out := map[int64]MeterTotal{}
+	out := map[int64]dcim.MeterTotal{}
 	for rows.Next() {
 		var id int64
-		var t MeterTotal
+		var t dcim.MeterTotal
 		if err := rows.Scan(&id, &t.Value, &t.Estimated, &t.Hours, &t.GapMS, &t.Resets); err != nil {
 			return nil, err
 		}
@@ -164,6 +155,51 @@ func (s *Store) MeterHours(ctx context.Context, id int64, from, to time.Time) ([
 		}
 		h.Hour = h.Hour.UTC()
 		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// ActiveNodes lists the ids of the active power nodes of the given kinds at site (in room, when
+// not nil), by kind.
+func (s *Store) ActiveNodes(ctx context.Context, siteID int64, room *int64, kinds ...string) (map[string][]int64, error) {
+	in, args := inList(2, kinds)
+	q := "SELECT id, kind FROM power_nodes WHERE site_id = $1 AND status = 'active' AND ($2 = 0 OR room_id = $2) AND kind IN " + in
+	var r int64
+	if room != nil {
+		r = *room
+	}
+	rows, err := s.db.QueryContext(ctx, q, append([]any{siteID, r}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("active nodes: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]int64{}
+	for rows.Next() {
+		var id int64
+		var kind string
+		if err := rows.Scan(&id, &kind); err != nil {
+			return nil, err
+		}
+		out[kind] = append(out[kind], id)
+	}
+	return out, rows.Err()
+}
+
+// Certificates lists the certificates of site whose period overlaps [from, to).
+func (s *Store) Certificates(ctx context.Context, siteID int64, from, to time.Time) ([]dcim.EnergyCertificate, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, kind, period_start, period_end, kwh, retired, reference FROM energy_certificates
+		WHERE site_id = $1 AND period_start < $3 AND period_end > $2 ORDER BY period_start, id`, siteID, from.UTC(), to.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("certificates: %w", err)
+	}
+	defer rows.Close()
+	var out []dcim.EnergyCertificate
+	for rows.Next() {
+		c := dcim.EnergyCertificate{SiteID: siteID}
+		if err := rows.Scan(&c.ID, &c.Kind, &c.PeriodStart, &c.PeriodEnd, &c.KWh, &c.Retired, &c.Reference); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
 	}
 	return out, rows.Err()
 }
