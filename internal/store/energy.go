@@ -57,8 +57,59 @@ func (s *Store) SaveMeterHours(ctx context.Context, id int64, hours []dcim.Meter
 				return fmt.Errorf("meter %d hours: %w", id, err)
 			}
 		}
-		return nil
+		return sumDays(ctx, t, id, first.UTC().Truncate(24*time.Hour), last.UTC().Truncate(24*time.Hour).Add(24*time.Hour))
 	})
+}
+
+// sumDays sums meter id's hours into its days from from to to (UTC midnights).
+func sumDays(ctx context.Context, t *tx, id int64, from, to time.Time) error {
+	rows, err := t.QueryContext(ctx, `SELECT hour, value, estimated, gap_ms, resets FROM meter_hours
+		WHERE meter_id = $1 AND hour >= $2 AND hour < $3 ORDER BY hour`, id, from, to)
+	if err != nil {
+		return fmt.Errorf("meter %d days: %w", id, err)
+	}
+	type daySum struct {
+		day time.Time
+		dcim.MeterTotal
+	}
+	var days []daySum
+	for rows.Next() {
+		var h time.Time
+		var v float64
+		var est bool
+		var gap int64
+		var resets int
+		if err := rows.Scan(&h, &v, &est, &gap, &resets); err != nil {
+			rows.Close()
+			return err
+		}
+		d := h.UTC().Truncate(24 * time.Hour)
+		if len(days) == 0 || !days[len(days)-1].day.Equal(d) {
+			days = append(days, daySum{day: d})
+		}
+		s := &days[len(days)-1]
+		s.Value += v
+		if est {
+			s.Estimated += v
+		}
+		s.Hours++
+		s.GapMS += gap
+		s.Resets += resets
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if _, err := t.ExecContext(ctx, "DELETE FROM meter_days WHERE meter_id = $1 AND day >= $2 AND day < $3", id, from, to); err != nil {
+		return fmt.Errorf("meter %d days: %w", id, err)
+	}
+	for _, d := range days {
+		if _, err := t.ExecContext(ctx, `INSERT INTO meter_days (meter_id, day, value, estimated, hours, gap_ms, resets)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, d.day, d.Value, d.Estimated, d.Hours, d.GapMS, d.Resets); err != nil {
+			return fmt.Errorf("meter %d days: %w", id, err)
+		}
+	}
+	return nil
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -98,25 +149,60 @@ func (s *Store) MeterEvents(ctx context.Context, id int64, from, to time.Time) (
 	return out, rows.Err()
 }
 
-// MeterTotals sums the rolled-up hours of every meter of site in [from, to), by meter id.
+// MeterTotals sums the rolled-up energy of every meter of site in [from, to) (hour aligned), by
+// meter id: the whole UTC days from their sums, the hours at the ends from the hours.
 func (s *Store) MeterTotals(ctx context.Context, siteID int64, from, to time.Time) (map[int64]dcim.MeterTotal, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT h.meter_id, SUM(h.value), SUM(CASE WHEN h.estimated THEN h.value ELSE 0 END), COUNT(*),
-		SUM(h.gap_ms), SUM(h.resets) FROM meter_hours h JOIN meters m ON m.id = h.meter_id
-		WHERE m.site_id = $1 AND h.hour >= $2 AND h.hour < $3 GROUP BY h.meter_id`, siteID, from.UTC(), to.UTC())
+	from, to = from.UTC(), to.UTC()
+	out := map[int64]dcim.MeterTotal{}
+	firstDay := from.Truncate(24 * time.Hour)
+	if firstDay.Before(from) {
+		firstDay = firstDay.Add(24 * time.Hour)
+	}
+	lastDay := to.Truncate(24 * time.Hour)
+	hourSpans := [][2]time.Time{{from, to}}
+	if firstDay.Before(lastDay) {
+		hourSpans = [][2]time.Time{{from, firstDay}, {lastDay, to}}
+		if err := s.addTotals(ctx, out, `SELECT d.meter_id, SUM(d.value), SUM(d.estimated), SUM(d.hours), SUM(d.gap_ms), SUM(d.resets)
+			FROM meter_days d JOIN meters m ON m.id = d.meter_id WHERE m.site_id = $1 AND d.day >= $2 AND d.day < $3 GROUP BY d.meter_id`,
+			siteID, firstDay, lastDay); err != nil {
+			return nil, err
+		}
+	}
+	for _, sp := range hourSpans {
+		if !sp[0].Before(sp[1]) {
+			continue
+		}
+		if err := s.addTotals(ctx, out, `SELECT h.meter_id, SUM(h.value), SUM(CASE WHEN h.estimated THEN h.value ELSE 0 END), COUNT(*),
+			SUM(h.gap_ms), SUM(h.resets) FROM meter_hours h JOIN meters m ON m.id = h.meter_id
+			WHERE m.site_id = $1 AND h.hour >= $2 AND h.hour < $3 GROUP BY h.meter_id`, siteID, sp[0], sp[1]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// addTotals adds the per-meter sums query returns to out.
+func (s *Store) addTotals(ctx context.Context, out map[int64]dcim.MeterTotal, query string, args ...any) error {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("meter totals: %w", err)
+		return fmt.Errorf("meter totals: %w", err)
 	}
 	defer rows.Close()
-	out := map[int64]dcim.MeterTotal{}
 	for rows.Next() {
 		var id int64
 		var t dcim.MeterTotal
 		if err := rows.Scan(&id, &t.Value, &t.Estimated, &t.Hours, &t.GapMS, &t.Resets); err != nil {
-			return nil, err
+			return err
 		}
-		out[id] = t
+		o := out[id]
+		o.Value += t.Value
+		o.Estimated += t.Estimated
+		o.Hours += t.Hours
+		o.GapMS += t.GapMS
+		o.Resets += t.Resets
+		out[id] = o
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // SiteMeters lists the meters of a site (all sites when siteID is 0).

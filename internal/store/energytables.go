@@ -212,6 +212,9 @@ func checkMeterReading(ctx context.Context, t *tx, old, r *dcim.MeterReading) er
 // (all of it when from is nil), so that the roll-up computes it again.
 func forgetHours(ctx context.Context, t *tx, id int64, from *time.Time) error {
 	if from == nil {
+		if _, err := t.ExecContext(ctx, "DELETE FROM meter_days WHERE meter_id = $1", id); err != nil {
+			return err
+		}
 		_, err := t.ExecContext(ctx, "DELETE FROM meter_hours WHERE meter_id = $1", id)
 		return err
 	}
@@ -223,6 +226,10 @@ func forgetHours(ctx context.Context, t *tx, id int64, from *time.Time) error {
 		start = prev
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("forget hours: %w", err)
+	}
+	// The day the forgotten hours start in goes too; it is summed again with them.
+	if _, err = t.ExecContext(ctx, "DELETE FROM meter_days WHERE meter_id = $1 AND day >= $2", id, start.UTC().Truncate(24*time.Hour)); err != nil {
+		return err
 	}
 	_, err = t.ExecContext(ctx, "DELETE FROM meter_hours WHERE meter_id = $1 AND hour >= $2", id, start.UTC().Truncate(time.Hour))
 	return err

@@ -66,7 +66,21 @@ CREATE TABLE meter_hours (
     PRIMARY KEY (meter_id, hour)
 );
 
+-- The same summed by UTC day, so that a year's report reads 365 rows a meter (and the hours of
+-- the partial days at its ends).
+CREATE TABLE meter_days (
+    meter_id BIGINT NOT NULL REFERENCES meters(id) ON DELETE CASCADE,
+    day {{.TS}} NOT NULL,
+    value {{.Float}} NOT NULL,
+    estimated {{.Float}} NOT NULL,
+    hours INTEGER NOT NULL,
+    gap_ms BIGINT NOT NULL,
+    resets INTEGER NOT NULL,
+    PRIMARY KEY (meter_id, day)
+);
+
 -- +goose Down
+DROP TABLE meter_days;
 DROP TABLE meter_hours;
 DROP TABLE energy_certificates;
 DROP TABLE meter_readings;
