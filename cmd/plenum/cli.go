@@ -46,6 +46,7 @@ func newApp() *cli.Command {
 			capacityCommand(),
 			whatIfCommand(),
 			pollCommand(),
+			energyCommand(),
 			{
 				Name:  "version",
 				Usage: "print the version",

@@ -26,6 +26,7 @@ import (
 	"github.com/plenum-dcim/plenum/internal/collect/snmp"
 	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/demo"
+	"github.com/plenum-dcim/plenum/internal/energy"
 	"github.com/plenum-dcim/plenum/internal/httpapi"
 	"github.com/plenum-dcim/plenum/internal/power"
 	"github.com/plenum-dcim/plenum/internal/store"
@@ -76,6 +77,7 @@ type Main struct {
 	polled   chan struct{}
 	simDone  chan struct{} // the demo's simulator, when running
 	watched  chan struct{} // the power chain's measurement reader
+	rolled   chan struct{} // the energy roll-up
 }
 
 // NewMain returns a Main with defaults.
@@ -137,6 +139,12 @@ func (m *Main) Run(ctx context.Context) error {
 	m.listener = ln
 	mux := http.NewServeMux()
 	measured := power.NewService(st, measuredLoads{st: st, ts: m.Telemetry})
+	m.rolled = make(chan struct{})
+	go func() {
+		defer close(m.rolled)
+		roller := &energy.Roller{Meters: st, Series: m.Telemetry}
+		roller.Run(pctx, energy.RollEvery, func(err error) { m.Logger.Warn("energy roll-up", "error", err) })
+	}()
 	m.watched = make(chan struct{})
 	go func() {
 		defer close(m.watched)
@@ -195,6 +203,9 @@ func (m *Main) Close() error {
 		}
 		if m.watched != nil {
 			<-m.watched
+		}
+		if m.rolled != nil {
+			<-m.rolled
 		}
 	}
 	if m.Telemetry != nil {

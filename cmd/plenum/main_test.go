@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/signal"
@@ -16,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/store"
 	"github.com/plenum-dcim/plenum/internal/testpeer"
 )
 
@@ -238,5 +242,50 @@ func TestCommands(t *testing.T) {
 		if out := plenum(t, append(cmd, "--help")...); !strings.Contains(out, "USAGE") && !strings.Contains(out, "Usage") {
 			t.Errorf("%v --help: %q", cmd, out)
 		}
+	}
+}
+
+// plenum energy pue: the KPIs of a month from the meters' hours, as text and as JSON.
+func TestEnergyCommand(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	plenum(t, "migrate", "--data", data)
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(data, "plenum.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := st.Sites().Create(ctx, dcim.Site{Name: "DC1", TimeZone: "Asia/Kuala_Lumpur"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 9, 30, 16, 0, 0, 0, time.UTC) // October in Kuala Lumpur
+	for _, m := range []struct {
+		name, role string
+		kwh        float64
+	}{{"MSB-1", "utility", 950000}, {"UPS out", "ups-output", 620000}} {
+		meter, err := st.Meters().Create(ctx, dcim.Meter{SiteID: site.ID, Name: m.name, Role: m.role, Series: "meter_energy_kwh_total"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hs []dcim.MeterHour
+		for h := 0; h < 744; h++ {
+			hs = append(hs, dcim.MeterHour{Hour: start.Add(time.Duration(h) * time.Hour), Value: m.kwh / 744})
+		}
+		if err := st.SaveMeterHours(ctx, meter.ID, hs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	out := plenum(t, "energy", "pue", "--data", data, "--site", "DC1", "--period", "2026-10")
+	words := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{"PUE 1.532 (category 1)", "E_DC 950000 kWh (metered)", "CUE 1.161 kgCO2e/kWh (grid 0.758", "2026-10-01T00:00:00+08:00"} {
+		if !strings.Contains(words, want) {
+			t.Errorf("energy pue lacks %q:\n%s", want, out)
+		}
+	}
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(plenum(t, "energy", "pue", "--data", data, "--site", "DC1", "--period", "2026-10", "--json")), &rep); err != nil ||
+		math.Abs(rep["pue"].(float64)-950000.0/620000) > 1e-9 {
+		t.Errorf("energy pue --json: %v %v", rep, err)
 	}
 }

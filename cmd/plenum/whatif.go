@@ -109,3 +109,19 @@ func findSite(ctx context.Context, st *store.Store, arg string) (dcim.Site, erro
 	}
 	return sites.Results[0], nil
 }
+
+// findRoom finds a room of site by name or id.
+func findRoom(ctx context.Context, st *store.Store, siteID int64, arg string) (int64, error) {
+	q := dcim.ListQuery{Limit: 2, Filters: map[string][]string{"site_id": {strconv.FormatInt(siteID, 10)}, "name": {arg}}}
+	if _, err := strconv.ParseInt(arg, 10, 64); err == nil {
+		q.Filters = map[string][]string{"site_id": {strconv.FormatInt(siteID, 10)}, "id": {arg}}
+	}
+	rooms, err := st.Rooms().List(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	if len(rooms.Results) != 1 {
+		return 0, fmt.Errorf("no room %q in the site", arg)
+	}
+	return rooms.Results[0].ID, nil
+}

@@ -2,6 +2,7 @@ package energy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -275,4 +276,55 @@ func Period(spec string, loc *time.Location, now time.Time) (from, to time.Time,
 		return from, to, fmt.Errorf("%q: want YYYY, YYYY-MM, YYYY-MM-DD or rolling-12m", spec)
 	}
 	return from, to, nil
+}
+
+// ReportPeriod reads a report's period: from and to (RFC 3339 times, or dates in the site's time
+// zone), or a named period (see Period) in the site's time zone; rolling-12m when none is given.
+// Wrong input is a dcim.EInvalid error naming the parameter.
+func ReportPeriod(site *dcim.Site, spec, from, to string, now time.Time) (time.Time, time.Time, error) {
+	loc := time.UTC
+	if site.TimeZone != "" {
+		if l, err := time.LoadLocation(site.TimeZone); err == nil {
+			loc = l
+		}
+	}
+	if from != "" || to != "" {
+		if spec != "" {
+			return time.Time{}, time.Time{}, dcim.Invalid("period", "give a period, or from and to, not both")
+		}
+		f, err := parseWhen(from, loc)
+		if err != nil {
+			return f, f, dcim.Invalid("from", "%v", err)
+		}
+		t, err := parseWhen(to, loc)
+		if err != nil {
+			return f, t, dcim.Invalid("to", "%v", err)
+		}
+		if !t.After(f) {
+			return f, t, dcim.Invalid("to", "must be after from")
+		}
+		return f, t, nil
+	}
+	if spec == "" {
+		spec = "rolling-12m"
+	}
+	f, t, err := Period(spec, loc, now)
+	if err != nil {
+		return f, t, dcim.Invalid("period", "%v", err)
+	}
+	return f, t, nil
+}
+
+func parseWhen(s string, loc *time.Location) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, errors.New("is required with the other end of the period")
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	t, err := time.ParseInLocation("2006-01-02", s, loc)
+	if err != nil {
+		return t, fmt.Errorf("%q: want an RFC 3339 time or YYYY-MM-DD", s)
+	}
+	return t, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
@@ -106,6 +107,17 @@ func (r *Roller) RollMeter(ctx context.Context, m *dcim.Meter, now time.Time) er
 	if !ok || start.Before(end.Add(-backfill)) {
 		start = end.Add(-backfill)
 	}
+	if !ok && m.Source == "manual" { // start at its first reading, if it has one
+		evs, err := r.Meters.MeterEvents(ctx, m.ID, start, end)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(evs, func(e dcim.MeterReading) bool { return e.Kind == "reading" && !e.At.Before(start) })
+		if i < 0 {
+			return nil
+		}
+		start = evs[i].At.UTC().Truncate(time.Hour)
+	}
 	for from := start; from.Before(end); from = from.Add(chunk) {
 		to := from.Add(chunk)
 		if to.After(end) {
@@ -204,3 +216,45 @@ func (r *Roller) hours(ctx context.Context, m *dcim.Meter, from, to time.Time, l
 	}
 	return sum, first, nil
 }
+
+// Run rolls every meter up now and then every `every`, until ctx ends. onError (may be nil)
+// hears of a meter's failure when it first fails, or fails differently, not every round.
+func (r *Roller) Run(ctx context.Context, every time.Duration, onError func(error)) {
+	last := map[int64]string{}
+	for {
+		err := r.Roll(ctx, 0, time.Now())
+		now := map[int64]string{}
+		for _, e := range unjoin(err) {
+			var me *MeterError
+			if errors.As(e, &me) {
+				now[me.Meter.ID] = me.Error()
+				if last[me.Meter.ID] == me.Error() {
+					continue
+				}
+			}
+			if onError != nil && ctx.Err() == nil {
+				onError(e)
+			}
+		}
+		last = now
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
+// unjoin lists the errors errors.Join joined (err itself otherwise, none for nil).
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// RollEvery is how often the server rolls meters up.
+const RollEvery = 5 * time.Minute

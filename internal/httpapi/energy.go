@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -44,7 +42,7 @@ func registerEnergy(api huma.API, s *store.Store) {
 			}
 			room = &in.Room
 		}
-		from, to, err := period(&site, in.Period, in.From, in.To, time.Now())
+		from, to, err := energy.ReportPeriod(&site, in.Period, in.From, in.To, time.Now())
 		if err != nil {
 			return nil, problem(err)
 		}
@@ -54,53 +52,4 @@ func registerEnergy(api huma.API, s *store.Store) {
 		}
 		return &kpisOutput{Body: rep}, nil
 	})
-}
-
-// period reads a report's period: from and to, or a named period in the site's time zone.
-func period(site *dcim.Site, spec, from, to string, now time.Time) (time.Time, time.Time, error) {
-	loc := time.UTC
-	if site.TimeZone != "" {
-		if l, err := time.LoadLocation(site.TimeZone); err == nil {
-			loc = l
-		}
-	}
-	if from != "" || to != "" {
-		if spec != "" {
-			return time.Time{}, time.Time{}, dcim.Invalid("period", "give a period, or from and to, not both")
-		}
-		f, err := parseWhen(from, loc)
-		if err != nil {
-			return f, f, dcim.Invalid("from", "%v", err)
-		}
-		t, err := parseWhen(to, loc)
-		if err != nil {
-			return f, t, dcim.Invalid("to", "%v", err)
-		}
-		if !t.After(f) {
-			return f, t, dcim.Invalid("to", "must be after from")
-		}
-		return f, t, nil
-	}
-	if spec == "" {
-		spec = "rolling-12m"
-	}
-	f, t, err := energy.Period(spec, loc, now)
-	if err != nil {
-		return f, t, dcim.Invalid("period", "%v", err)
-	}
-	return f, t, nil
-}
-
-func parseWhen(s string, loc *time.Location) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, errors.New("is required with the other end of the period")
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	t, err := time.ParseInLocation("2006-01-02", s, loc)
-	if err != nil {
-		return t, fmt.Errorf("%q: want an RFC 3339 time or YYYY-MM-DD", s)
-	}
-	return t, nil
 }
