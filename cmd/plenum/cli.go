@@ -47,6 +47,7 @@ func newApp() *cli.Command {
 			whatIfCommand(),
 			pollCommand(),
 			energyCommand(),
+			billCommand(),
 			{
 				Name:  "version",
 				Usage: "print the version",

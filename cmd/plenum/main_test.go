@@ -275,7 +275,34 @@ func TestEnergyCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A tenant on the TNB 2025 template (45.40 sen/kWh), metered by hand: 1,000 kWh is RM 454.00.
+	acme, err := st.Tenants().Create(ctx, dcim.Tenant{Name: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Contracts().Create(ctx, dcim.Contract{TenantID: acme.ID, SiteID: site.ID, Tariff: "TNB 2025", ContractedKW: 10,
+		Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	cage, err := st.Meters().Create(ctx, dcim.Meter{SiteID: site.ID, Name: "Acme cage", Role: "other", Source: "manual", TenantID: &acme.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hs []dcim.MeterHour
+	for h := 0; h < 744; h++ {
+		hs = append(hs, dcim.MeterHour{Hour: start.Add(time.Duration(h) * time.Hour), Value: 1000.0 / 744})
+	}
+	if err := st.SaveMeterHours(ctx, cage.ID, hs); err != nil {
+		t.Fatal(err)
+	}
 	st.Close()
+	bill := strings.Join(strings.Fields(plenum(t, "bill", "--data", data, "--tenant", "Acme", "--month", "2026-10")), " ")
+	for _, want := range []string{"Acme at DC1, 2026-10 (DRAFT, not issued)", "energy 1000.000 kWh 45.4 sen/kWh 454.00 MYR", "total 454.00 MYR",
+		"read by hand or measure power: no maximum demand"} {
+		if !strings.Contains(bill, want) {
+			t.Errorf("bill lacks %q:\n%s", want, bill)
+		}
+	}
 	out := plenum(t, "energy", "pue", "--data", data, "--site", "DC1", "--period", "2026-10")
 	words := strings.Join(strings.Fields(out), " ")
 	for _, want := range []string{"PUE 1.532 (category 1)", "E_DC 950000 kWh (metered)", "CUE 1.161 kgCO2e/kWh (grid 0.758", "2026-10-01T00:00:00+08:00"} {

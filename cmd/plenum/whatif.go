@@ -125,3 +125,19 @@ func findRoom(ctx context.Context, st *store.Store, siteID int64, arg string) (i
 	}
 	return rooms.Results[0].ID, nil
 }
+
+// findTenant finds a tenant by name or id.
+func findTenant(ctx context.Context, st *store.Store, arg string) (dcim.Tenant, error) {
+	q := dcim.ListQuery{Limit: 2, Filters: map[string][]string{"name": {arg}}}
+	if _, err := strconv.ParseInt(arg, 10, 64); err == nil {
+		q.Filters = map[string][]string{"id": {arg}}
+	}
+	ts, err := st.Tenants().List(ctx, q)
+	if err != nil {
+		return dcim.Tenant{}, err
+	}
+	if len(ts.Results) != 1 {
+		return dcim.Tenant{}, fmt.Errorf("no tenant %q", arg)
+	}
+	return ts.Results[0], nil
+}

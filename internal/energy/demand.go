@@ -13,21 +13,45 @@ import "time"
 // guess) is skipped rather than counted: a skipped window could hide the true maximum, which is
 // why the count is returned. Ties go to the earliest window; with no window left, kw and at are 0.
 func MaxDemand(samples []Sample, from, to int64, window time.Duration, o CounterOptions) (kw float64, at int64, skipped int) {
+	return PeakWindow([][]Hour{CounterWindows(samples, from, to, window, o)}, window)
+}
+
+// CounterWindows is CounterHours for aligned windows of any width from `from`: the energy of each,
+// its gap time, and whether its split is a guess.
+func CounterWindows(samples []Sample, from, to int64, window time.Duration, o CounterOptions) []Hour {
 	w := window.Milliseconds()
 	if w <= 0 {
-		return 0, 0, 0
+		return nil
 	}
 	s := newSpread(from, to, w)
 	s.counter(samples, o)
+	return s.hours(false)
+}
+
+// PeakWindow is the highest average power (kW) of several meters' windows added up window by
+// window (all aligned alike, as CounterWindows gives them): the demand of what they feed together.
+// A window where any meter has a gap or a guessed split is skipped and counted, as in MaxDemand.
+func PeakWindow(meters [][]Hour, window time.Duration) (kw float64, at int64, skipped int) {
+	if len(meters) == 0 || window <= 0 {
+		return 0, 0, 0
+	}
 	hours := window.Hours()
 	found := false
-	for _, b := range s.hours(false) {
-		if b.GapMS > 0 || b.Estimated {
+	for k := range meters[0] {
+		sum, ok := 0.0, true
+		for _, m := range meters {
+			if k >= len(m) || m[k].GapMS > 0 || m[k].Estimated {
+				ok = false
+				break
+			}
+			sum += m[k].Value
+		}
+		if !ok {
 			skipped++
 			continue
 		}
-		if p := b.Value / hours; !found || p > kw {
-			kw, at, found = p, b.Start, true
+		if p := sum / hours; !found || p > kw {
+			kw, at, found = p, meters[0][k].Start, true
 		}
 	}
 	return kw, at, skipped

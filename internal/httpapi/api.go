@@ -86,6 +86,14 @@ func build(cfg Config) (huma.API, http.Handler) {
 	registerPower(api, s, svc)
 	registerLoads(api, s, svc)
 	registerEnergy(api, s)
+	registerEnergyReports(api, s)
+	register(api, Prefix+"/tariffs", "tariffs", s.Tariffs())
+	register(api, Prefix+"/contracts", "contracts", s.Contracts())
+	if cfg.Telemetry != nil {
+		registerBilling(api, s, cfg.Telemetry)
+	} else {
+		registerBilling(api, s, nil)
+	}
 	caps := capacity.NewService(s)
 	registerCapacity(api, s, svc, caps)
 	registerPlacement(api, s, svc, caps)
