@@ -75,6 +75,7 @@ func build(cfg Config) (huma.API, http.Handler) {
 	register(api, Prefix+"/sensor-points", "sensor-points", s.SensorPoints())
 	register(api, Prefix+"/meters", "meters", s.Meters())
 	register(api, Prefix+"/meter-readings", "meter-readings", s.MeterReadings())
+	registerReadingsImport(api, s)
 	register(api, Prefix+"/energy-certificates", "energy-certificates", s.EnergyCertificates())
 	register(api, Prefix+"/poll-targets", "poll-targets", s.PollTargets())
 	registerCatalog(api, s)

@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,5 +87,50 @@ func TestMeters(t *testing.T) {
 		e.expect(t, http.StatusNoContent, http.MethodDelete, itemPath("meters", id), nil)
 		e.expect(t, http.StatusNotFound, http.MethodGet, itemPath("meter-readings", swap), nil)
 		e.expect(t, http.StatusNoContent, http.MethodDelete, itemPath("power-nodes", ups), nil)
+	})
+}
+
+// Manual readings import from CSV: every bad line is named and nothing is stored; a good file is
+// stored whole.
+func TestMeterReadingsImport(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *apiEnv) {
+		site := e.create(t, "sites", obj{"name": "DC1"})
+		m := e.create(t, "meters", obj{"name": "Water main", "role": "water", "site_id": site, "source": "manual"})
+		post := func(body string) response {
+			t.Helper()
+			req := httptest.NewRequest(http.MethodPost, fmt.Sprintf("%s/meters/%d/readings", Prefix, m), strings.NewReader(body))
+			req.Header.Set("Content-Type", "text/csv")
+			req.Header.Set("Authorization", "Bearer "+e.token)
+			rec := httptest.NewRecorder()
+			e.h.ServeHTTP(rec, req)
+			return response{rec.Code, rec.Header(), rec.Body.Bytes()}
+		}
+		bad := "at,value,note\n2026-10-01T00:00:00Z,100,first\nyesterday,110,\n2026-10-03T00:00:00Z,abc,\n2026-10-04T00:00:00Z,-5,\n"
+		r := post(bad)
+		if r.code != http.StatusBadRequest {
+			t.Fatalf("bad file: %s", r)
+		}
+		for _, want := range []string{`"line 3.at"`, `"line 4.value"`, `"line 5.value"`} {
+			if !strings.Contains(string(r.body), want) {
+				t.Errorf("bad file: %s lacks %s", r.body, want)
+			}
+		}
+		if n := e.list(t, Prefix+"/meter-readings").Count; n != 0 {
+			t.Errorf("%d readings stored from a bad file", n)
+		}
+		r = post("at,value\n2026-10-01T00:00:00Z,100\n2026-10-01T00:00:00Z,120\n")
+		if r.code != http.StatusConflict || !strings.Contains(string(r.body), `"line 3.at"`) {
+			t.Errorf("duplicate time: %s", r)
+		}
+		if r = post("at,volume\n2026-10-01T00:00:00Z,100\n"); r.code != http.StatusBadRequest || !strings.Contains(string(r.body), `"line 1"`) {
+			t.Errorf("bad header: %s", r)
+		}
+		r = post("at,value,kind,old_value,note\n2026-10-01T00:00:00+08:00,100,,,\n2026-10-15T12:00:00Z,3.5,swap,250,new meter\n2026-11-01T00:00:00Z,80.5,,,\n")
+		if r.code != http.StatusCreated || !strings.Contains(string(r.body), `"created":3`) {
+			t.Fatalf("good file: %s", r)
+		}
+		if n := e.list(t, Prefix+"/meter-readings").Count; n != 3 {
+			t.Errorf("%d readings stored, want 3", n)
+		}
 	})
 }
