@@ -94,50 +94,38 @@ func whatIfCommand() *cli.Command {
 	}
 }
 
+// findOne finds the one object of r named arg (or whose id it is), among those matching scope.
+func findOne[T any](ctx context.Context, r store.Resource[T], what, arg string, scope map[string][]string) (T, error) {
+	var zero T
+	filters := map[string][]string{"name": {arg}}
+	if _, err := strconv.ParseInt(arg, 10, 64); err == nil {
+		filters = map[string][]string{"id": {arg}}
+	}
+	for k, v := range scope {
+		filters[k] = v
+	}
+	page, err := r.List(ctx, dcim.ListQuery{Limit: 2, Filters: filters})
+	if err != nil {
+		return zero, err
+	}
+	if len(page.Results) != 1 {
+		return zero, fmt.Errorf("no %s %q", what, arg)
+	}
+	return page.Results[0], nil
+}
+
 // findSite finds a site by name or id.
 func findSite(ctx context.Context, st *store.Store, arg string) (dcim.Site, error) {
-	q := dcim.ListQuery{Limit: 2, Filters: map[string][]string{"name": {arg}}}
-	if _, err := strconv.ParseInt(arg, 10, 64); err == nil {
-		q.Filters = map[string][]string{"id": {arg}}
-	}
-	sites, err := st.Sites().List(ctx, q)
-	if err != nil {
-		return dcim.Site{}, err
-	}
-	if len(sites.Results) != 1 {
-		return dcim.Site{}, fmt.Errorf("no site %q", arg)
-	}
-	return sites.Results[0], nil
+	return findOne(ctx, st.Sites(), "site", arg, nil)
 }
 
 // findRoom finds a room of site by name or id.
 func findRoom(ctx context.Context, st *store.Store, siteID int64, arg string) (int64, error) {
-	q := dcim.ListQuery{Limit: 2, Filters: map[string][]string{"site_id": {strconv.FormatInt(siteID, 10)}, "name": {arg}}}
-	if _, err := strconv.ParseInt(arg, 10, 64); err == nil {
-		q.Filters = map[string][]string{"site_id": {strconv.FormatInt(siteID, 10)}, "id": {arg}}
-	}
-	rooms, err := st.Rooms().List(ctx, q)
-	if err != nil {
-		return 0, err
-	}
-	if len(rooms.Results) != 1 {
-		return 0, fmt.Errorf("no room %q in the site", arg)
-	}
-	return rooms.Results[0].ID, nil
+	r, err := findOne(ctx, st.Rooms(), "room in the site", arg, map[string][]string{"site_id": {strconv.FormatInt(siteID, 10)}})
+	return r.ID, err
 }
 
 // findTenant finds a tenant by name or id.
 func findTenant(ctx context.Context, st *store.Store, arg string) (dcim.Tenant, error) {
-	q := dcim.ListQuery{Limit: 2, Filters: map[string][]string{"name": {arg}}}
-	if _, err := strconv.ParseInt(arg, 10, 64); err == nil {
-		q.Filters = map[string][]string{"id": {arg}}
-	}
-	ts, err := st.Tenants().List(ctx, q)
-	if err != nil {
-		return dcim.Tenant{}, err
-	}
-	if len(ts.Results) != 1 {
-		return dcim.Tenant{}, fmt.Errorf("no tenant %q", arg)
-	}
-	return ts.Results[0], nil
+	return findOne(ctx, st.Tenants(), "tenant", arg, nil)
 }

@@ -207,25 +207,11 @@ func TenantBill(ctx context.Context, src BillSource, samples SampleSource, site 
 // meterWindows is a series meter's demand windows over [from, to): one list per series it sums
 // (its phases), each window's energy in kWh after the meter's multiplier.
 func meterWindows(ctx context.Context, samples SampleSource, m *dcim.Meter, events []dcim.MeterReading, from, to time.Time, window time.Duration) ([][]Hour, error) {
-	var series [][]Sample
-	err := samples.EachSample(ctx, m.Series, from.Add(-24*time.Hour), to, func(n int, t int64, v float64) {
-		for len(series) <= n {
-			series = append(series, nil)
-		}
-		series[n] = append(series[n], Sample{T: t, V: v})
-	})
+	series, err := seriesOf(ctx, samples, m.Series, from.Add(-24*time.Hour), to)
 	if err != nil {
 		return nil, err
 	}
-	var opts CounterOptions
-	if m.CounterMax != nil {
-		opts.Max = *m.CounterMax
-	}
-	for _, e := range events {
-		if e.Kind == "swap" && e.OldValue != nil {
-			opts.Swaps = append(opts.Swaps, Swap{T: e.At.UnixMilli(), Old: *e.OldValue, New: e.Value})
-		}
-	}
+	opts := meterOptions(m, events)
 	out := make([][]Hour, 0, len(series))
 	for _, ss := range series {
 		w := CounterWindows(ss, from.UnixMilli(), to.UnixMilli(), window, opts)

@@ -156,18 +156,10 @@ func (r *Roller) hours(ctx context.Context, m *dcim.Meter, from, to time.Time, l
 	if err != nil {
 		return nil, 0, err
 	}
-	var opts CounterOptions
-	if m.CounterMax != nil {
-		opts.Max = *m.CounterMax
-	}
+	opts := meterOptions(m, events)
 	var readings []Sample
 	for _, e := range events {
-		switch e.Kind {
-		case "swap":
-			if e.OldValue != nil {
-				opts.Swaps = append(opts.Swaps, Swap{T: e.At.UnixMilli(), Old: *e.OldValue, New: e.Value})
-			}
-		default:
+		if e.Kind != "swap" {
 			readings = append(readings, Sample{T: e.At.UnixMilli(), V: e.Value})
 		}
 	}
@@ -179,13 +171,7 @@ func (r *Roller) hours(ctx context.Context, m *dcim.Meter, from, to time.Time, l
 		}
 		return CounterHours(readings, f, t, opts), first, nil
 	}
-	var series [][]Sample
-	err = r.Series.EachSample(ctx, m.Series, from.Add(-lookback), to, func(n int, t int64, v float64) {
-		for len(series) <= n {
-			series = append(series, nil)
-		}
-		series[n] = append(series[n], Sample{T: t, V: v})
-	})
+	series, err := seriesOf(ctx, r.Series, m.Series, from.Add(-lookback), to)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -258,3 +244,30 @@ func unjoin(err error) []error {
 
 // RollEvery is how often the server rolls meters up.
 const RollEvery = 5 * time.Minute
+
+// meterOptions are how meter m's counter is read: its capacity and its recorded swaps (among
+// events).
+func meterOptions(m *dcim.Meter, events []dcim.MeterReading) CounterOptions {
+	var o CounterOptions
+	if m.CounterMax != nil {
+		o.Max = *m.CounterMax
+	}
+	for _, e := range events {
+		if e.Kind == "swap" && e.OldValue != nil {
+			o.Swaps = append(o.Swaps, Swap{T: e.At.UnixMilli(), Old: *e.OldValue, New: e.Value})
+		}
+	}
+	return o
+}
+
+// seriesOf gathers the samples of every series selector matches, one list per series.
+func seriesOf(ctx context.Context, src SampleSource, selector string, from, to time.Time) ([][]Sample, error) {
+	var series [][]Sample
+	err := src.EachSample(ctx, selector, from, to, func(n int, t int64, v float64) {
+		for len(series) <= n {
+			series = append(series, nil)
+		}
+		series[n] = append(series[n], Sample{T: t, V: v})
+	})
+	return series, err
+}
