@@ -307,6 +307,13 @@ func Seed(ctx context.Context, st *store.Store) (bool, error) {
 	if err := seedCooling(ctx, st, layout, mech); err != nil {
 		return false, err
 	}
+	pduTenant := make(map[int64]*int64, len(pdus))
+	for _, d := range pdus {
+		pduTenant[d.ID] = d.TenantID
+	}
+	if err := seedMeters(ctx, st, site.ID, pduTenant); err != nil {
+		return false, err
+	}
 	now := time.Now().UTC()
 	reservations := []dcim.RackReservation{
 		{RackID: racks["B05"].ID, Units: span(30, 39), TenantID: &bank, Description: "DR expansion, Q1 2027", Expires: ptr(now.AddDate(0, 2, 0)), Tags: []string{"customer"}},

@@ -3,15 +3,19 @@ package demo_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/demo"
+	"github.com/plenum-dcim/plenum/internal/energy"
 	"github.com/plenum-dcim/plenum/internal/power"
 	"github.com/plenum-dcim/plenum/internal/store"
+	"github.com/plenum-dcim/plenum/internal/telemetry"
 	"github.com/plenum-dcim/plenum/internal/testpeer"
 )
 
@@ -133,6 +137,21 @@ func TestSeed(t *testing.T) {
 		if n := count(t, st.CoolingUnits(), nil); n != 7 {
 			t.Errorf("CRAHs: %d", n)
 		}
+		// Meters: both incomers, both UPS outputs, the four floor PDUs, every rack PDU (each its
+		// rack's tenant's), both mechanical boards, and the site's other load, water and PV.
+		roles := map[string]int{}
+		meters, _ := st.Meters().List(ctx, dcim.ListQuery{Limit: dcim.MaxLimit})
+		for _, m := range meters.Results {
+			roles[m.Role]++
+		}
+		want := map[string]int{"utility": 2, "ups-output": 2, "pdu-output": 4, "it-input": 2 * live, "mechanical": 2, "other": 1, "water": 1, "renewable": 1}
+		if fmt.Sprint(roles) != fmt.Sprint(want) {
+			t.Errorf("meters by role: %v, want %v", roles, want)
+		}
+		rp := one(t, st.Meters(), by("name", "EM-RPDU-A01-B"))
+		if rp.TenantID == nil || *rp.TenantID != *srv.TenantID || rp.Series != `meter_energy_kwh_total{site="Cyberjaya DC1",meter="EM-RPDU-A01-B"}` {
+			t.Errorf("rack PDU meter: %+v", rp)
+		}
 		// What if UPS-A goes down: the single-PSU management switches go dark, everything else runs
 		// on B, and Kopi Cloud's dense racks overload their B rack PDUs.
 		svc := power.NewService(st, nil)
@@ -243,4 +262,99 @@ func BenchmarkGenerate(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestMeterKPIs: the simulator's history, rolled up, gives the demo a category 3 PUE and a WUE
+// that a tropical site with cooling towers would show, and the utility meters add up to the
+// loads they feed: UPS input (its output over the UPS efficiency), mechanical and other, less
+// the rooftop PV.
+func TestMeterKPIs(t *testing.T) {
+	// One history serves every engine: the first writes it (and rolls it up), the others seed
+	// the same facility and roll the same series up.
+	ts, err := telemetry.Open(telemetry.Options{Dir: t.TempDir(), OutOfOrder: telemetry.DefaultOutOfOrder})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ts.Close()
+	kl, err := time.LoadLocation("Asia/Kuala_Lumpur")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 10, 15, 13, 37, 0, 0, kl)
+	written := false
+	forEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		if _, err := demo.Seed(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		if !written {
+			if err := demo.Backfill(ctx, st, ts, now, 3*24*time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			written = true
+		}
+		site := one(t, st.Sites(), by("name", demo.SiteName))
+		if err := (&energy.Roller{Meters: st, Series: ts}).Roll(ctx, site.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		from := time.Date(2026, 10, 14, 0, 0, 0, 0, kl)
+		rep, err := energy.SiteReport(ctx, st, &site, nil, from, from.AddDate(0, 0, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.PUECategory == nil || *rep.PUECategory != 3 || rep.PUE == nil || *rep.PUE < 1.3 || *rep.PUE > 1.7 {
+			t.Errorf("PUE %v category %v: %+v", deref(rep.PUE), deref(rep.PUECategory), rep.ITLevels)
+		}
+		if rep.WUE == nil || *rep.WUE < 1.2 || *rep.WUE > 2.2 {
+			t.Errorf("WUE %v", deref(rep.WUE))
+		}
+		if rep.Coverage == nil || *rep.Coverage != 1 || rep.EDCBasis != "metered" {
+			t.Errorf("coverage %v, E_DC %s", deref(rep.Coverage), rep.EDCBasis)
+		}
+		if len(rep.ITLevels) != 3 {
+			t.Errorf("IT levels: %+v", rep.ITLevels)
+		}
+		for _, lv := range rep.ITLevels {
+			if !lv.Complete || lv.Nodes == 0 {
+				t.Errorf("IT level %s: %d of %d nodes metered", lv.Role, lv.MeteredNodes, lv.Nodes)
+			}
+		}
+		byRole := map[string]float64{}
+		for _, m := range rep.Meters {
+			byRole[m.Role] += m.Value
+			if m.MissingHours != 0 || m.GapHours != 0 || m.Resets != 0 || m.Value <= 0 {
+				t.Errorf("meter %s: %+v", m.Meter.Name, m)
+			}
+		}
+		if len(rep.Meters) != 111 {
+			t.Errorf("%d meters", len(rep.Meters))
+		}
+		// The model (meters.go): UPS output = IT × 1.015, PDU output = IT × 1.005, UPS input =
+		// UPS output / 0.95; utility + PV = UPS input + mechanical + other.
+		it, ups := byRole["it-input"], byRole["ups-output"]
+		near := func(what string, got, want, tol float64) {
+			t.Helper()
+			if math.Abs(got-want) > tol*want {
+				t.Errorf("%s: %.1f, want %.1f (±%.1f%%)", what, got, want, 100*tol)
+			}
+		}
+		near("UPS output", ups, it*1.015, 0.001)
+		near("PDU output", byRole["pdu-output"], it*1.005, 0.001)
+		losses := ups/0.95 - it
+		near("utility + PV", byRole["utility"]+byRole["renewable"], it+losses+byRole["mechanical"]+byRole["other"], 0.01)
+		near("E_DC", rep.EDCkWh, it+losses+byRole["mechanical"]+byRole["other"], 0.01)
+		near("other", byRole["other"], 0.02*it, 0.1) // a day's IT is near its mean
+		if pv := byRole["renewable"]; pv <= 0 || pv > 60*12 {
+			t.Errorf("PV %.1f kWh in a day from 60 kWp", pv)
+		}
+		t.Logf("PUE %.3f WUE %.2f L/kWh, IT %.0f kWh, E_DC %.0f kWh, mechanical %.0f, losses %.0f, other %.0f, PV %.0f",
+			*rep.PUE, *rep.WUE, it, rep.EDCkWh, byRole["mechanical"], losses, byRole["other"], byRole["renewable"])
+	})
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
