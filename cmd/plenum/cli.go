@@ -41,6 +41,7 @@ func newApp() *cli.Command {
 			serveCommand(),
 			migrateCommand(),
 			tokenCommand(),
+			userCommand(),
 			importCommand(),
 			demoCommand(),
 			capacityCommand(),

@@ -316,3 +316,80 @@ func TestEnergyCommand(t *testing.T) {
 		t.Errorf("energy pue --json: %v %v", rep, err)
 	}
 }
+
+// plenum user: create (a password made and printed once, or read from standard input), list,
+// reset-password, disable; the password checks against the store, and stops working when
+// disabled; no password or hash in the change log.
+func TestUserCommand(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	plenum(t, "migrate", "--data", data)
+	out := plenum(t, "user", "create", "--data", data, "--name", "ops", "--role", "operator")
+	m := regexp.MustCompile(`Password: (\S+)`).FindStringSubmatch(out)
+	if !strings.Contains(out, `user "ops" (operator) created`) || m == nil {
+		t.Fatalf("user create: %q", out)
+	}
+	made := m[1]
+	ctx := context.Background()
+	check := func(name, pw string) error {
+		t.Helper()
+		st, err := store.Open(ctx, "sqlite:"+filepath.Join(data, "plenum.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		_, err = st.CheckPassword(ctx, name, pw)
+		return err
+	}
+	if err := check("ops", made); err != nil {
+		t.Errorf("the printed password: %v", err)
+	}
+	if err := check("ops", made+"x"); dcim.ErrorCode(err) != dcim.EUnauthorized {
+		t.Errorf("a wrong password: %v", err)
+	}
+	if err := check("nobody", made); dcim.ErrorCode(err) != dcim.EUnauthorized {
+		t.Errorf("an unknown user: %v", err)
+	}
+	app := newApp()
+	var buf syncBuffer
+	app.Writer, app.Reader = &buf, strings.NewReader("a much longer passphrase\n")
+	if err := app.Run(ctx, []string{"plenum", "user", "reset-password", "--data", data, "--password-stdin", "ops"}); err != nil || strings.Contains(buf.String(), "Password:") {
+		t.Fatalf("reset-password: %v %q", err, buf.String())
+	}
+	if err := check("ops", "a much longer passphrase"); err != nil {
+		t.Errorf("the new password: %v", err)
+	}
+	app = newApp()
+	app.Writer, app.Reader = &buf, strings.NewReader("short\n")
+	if err := app.Run(ctx, []string{"plenum", "user", "create", "--data", data, "--name", "x", "--role", "viewer", "--password-stdin"}); err == nil ||
+		!strings.Contains(err.Error(), "password") {
+		t.Errorf("a short password: %v", err)
+	}
+	app = newApp()
+	app.Writer = &buf
+	if err := app.Run(ctx, []string{"plenum", "user", "create", "--data", data, "--name", "acme", "--role", "tenant"}); err == nil ||
+		!strings.Contains(err.Error(), "tenant_id") {
+		t.Errorf("a tenant user without a tenant: %v", err)
+	}
+	plenum(t, "user", "disable", "--data", data, "ops")
+	if err := check("ops", "a much longer passphrase"); dcim.ErrorCode(err) != dcim.EUnauthorized {
+		t.Errorf("a disabled user: %v", err)
+	}
+	if out := plenum(t, "user", "list", "--data", data); !strings.Contains(out, "ops") || !strings.Contains(out, "true") {
+		t.Errorf("user list: %q", out)
+	}
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(data, "plenum.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	page, err := st.Changes(ctx, dcim.ListQuery{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range page.Results {
+		raw := fmt.Sprint(c.PreChange, c.PostChange)
+		if strings.Contains(raw, "argon2") || strings.Contains(raw, made) {
+			t.Errorf("the change log holds a password or its hash: %v", c)
+		}
+	}
+}
