@@ -139,7 +139,7 @@ func newSimulator(ctx context.Context, st *store.Store) (*simulator, error) {
 func (s *simulator) backfill(ctx context.Context, ts *telemetry.Store, now time.Time, history time.Duration) error {
 	day := now.Add(-24 * time.Hour)
 	start := now.Add(-max(history, 24*time.Hour)).Truncate(historyStep)
-	s.metersAt = start
+	s.metersAt, s.historyFrom = start, start
 	// The counters alone up to the last day, in bodies of about a megabyte (a day or so of every
 	// meter), every series in time order as the store wants them.
 	var b []byte
@@ -167,7 +167,9 @@ func (s *simulator) roll(ctx context.Context, st *store.Store, ts *telemetry.Sto
 	// The server may have rolled the meters up while the history was being written, and then
 	// taken the hours after what it found for gaps that its later rounds do not go back to: roll
 	// them up again as if never rolled, which rewrites their hours whole.
-	r := energy.Roller{Meters: unrolled{st}, Series: ts}
+	// (No further back than the history: a meter's first chunks before its first reading cost
+	// a query each.)
+	r := energy.Roller{Meters: unrolled{st}, Series: ts, Backfill: now.Sub(s.historyFrom) + 2*time.Hour}
 	return r.Roll(ctx, s.siteID, now)
 }
 
@@ -216,10 +218,11 @@ type simulator struct {
 	nodes   []nodeReadings
 	inlets  []reading // inlet temperatures: the value at the lowest load, °C
 	meters  *meterModel
-	// metersAt is how far the counters have run; metersWrote when they were last written.
-	metersAt, metersWrote time.Time
-	rng                   *rand.Rand
-	buf                   []byte
+	// metersAt is how far the counters have run; metersWrote when they were last written;
+	// historyFrom where the history backfilled starts.
+	metersAt, metersWrote, historyFrom time.Time
+	rng                                *rand.Rand
+	buf                                []byte
 }
 
 // reading is one series the simulator writes: the start of its line (series and field), a base

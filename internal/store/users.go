@@ -155,4 +155,3 @@ func (s *Store) updateUser(ctx context.Context, name, what, query string, arg an
 		return t.logChange(ctx, "update", dcim.TypeUser, u.ID, u.Name+": "+what, u, after)
 	})
 }
-
