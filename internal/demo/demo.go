@@ -314,6 +314,9 @@ func Seed(ctx context.Context, st *store.Store) (bool, error) {
 	if err := seedMeters(ctx, st, site.ID, pduTenant); err != nil {
 		return false, err
 	}
+	if err := seedContracts(ctx, st, site.ID, []int64{kopi, bank, media}); err != nil {
+		return false, err
+	}
 	now := time.Now().UTC()
 	reservations := []dcim.RackReservation{
 		{RackID: racks["B05"].ID, Units: span(30, 39), TenantID: &bank, Description: "DR expansion, Q1 2027", Expires: ptr(now.AddDate(0, 2, 0)), Tags: []string{"customer"}},
@@ -338,4 +341,21 @@ func span(lo, hi int) []int {
 func sortedNames(m map[string]dcim.Rack) []string {
 	// Rack names are row letter plus two digits: plain string order is the walking order.
 	return slices.Sorted(maps.Keys(m))
+}
+
+// seedContracts gives the demo's tenants a colocation tariff and contracts, so that their bills
+// are alive. The tariff's capacity, network and retail figures are illustrative, not TNB's.
+func seedContracts(ctx context.Context, st *store.Store, site int64, tenants []int64) error {
+	if _, err := st.Tariffs().Create(ctx, dcim.Tariff{Name: "Demo colocation", EffectiveFrom: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC),
+		Currency: "MYR", EnergySenPerKWh: 45.40, CapacityRMPerKW: 30.30, NetworkRMPerKW: 12.00, RetailRMPerMonth: 200, DemandWindowMinutes: 30,
+		Overhead: "pue", Description: "demo figures: the average base tariff as the energy rate, illustrative capacity, network and retail charges, the facility's overhead by PUE"}); err != nil {
+		return fmt.Errorf("demo tariff: %w", err)
+	}
+	for i, kw := range []float64{60, 20, 30} {
+		if _, err := st.Contracts().Create(ctx, dcim.Contract{TenantID: tenants[i], SiteID: site, Tariff: "Demo colocation", ContractedKW: kw,
+			Start: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+			return fmt.Errorf("demo contract: %w", err)
+		}
+	}
+	return nil
 }

@@ -347,6 +347,20 @@ func TestMeterKPIs(t *testing.T) {
 		if pv := byRole["renewable"]; pv <= 0 || pv > 60*12 {
 			t.Errorf("PV %.1f kWh in a day from 60 kWp", pv)
 		}
+		// The tenants' bills are alive: the first tenant's October so far, from its rack PDUs.
+		tenant := one(t, st.Tenants(), by("name", "Kopi Cloud Sdn Bhd"))
+		bill, err := energy.TenantBill(ctx, st, ts, &site, tenant.ID, "2026-10", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items := map[string]float64{}
+		for _, l := range bill.Lines {
+			items[l.Item] = l.Amount
+		}
+		if bill.KWh <= 0 || bill.MaxDemandKW == nil || *bill.MaxDemandKW <= 0 || bill.PUE == nil || len(bill.Lines) != 5 ||
+			items["energy"] <= 0 || items["capacity"] <= 0 || items["overhead"] <= 0 || bill.Total <= 0 {
+			t.Errorf("bill: %+v", bill)
+		}
 		t.Logf("PUE %.3f WUE %.2f L/kWh, IT %.0f kWh, E_DC %.0f kWh, mechanical %.0f, losses %.0f, other %.0f, PV %.0f",
 			*rep.PUE, *rep.WUE, it, rep.EDCkWh, byRole["mechanical"], losses, byRole["other"], byRole["renewable"])
 	})

@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -164,13 +165,56 @@ func (s *simulator) backfill(ctx context.Context, ts *telemetry.Store, now time.
 
 // roll rolls the demo's meters up to now.
 func (s *simulator) roll(ctx context.Context, st *store.Store, ts *telemetry.Store, now time.Time) error {
-	// The server may have rolled the meters up while the history was being written, and then
-	// taken the hours after what it found for gaps that its later rounds do not go back to: roll
-	// them up again as if never rolled, which rewrites their hours whole.
-	// (No further back than the history: a meter's first chunks before its first reading cost
-	// a query each.)
+	// The server's first round may have rolled the meters up, or may still be rolling them,
+	// while the history was being written: a meter it found with part of the history gets the
+	// hours after that part as gaps, and its later rounds go on from the newest hour rolled, not
+	// back. So roll the meters up as if never rolled (which rewrites their hours whole), then
+	// look for hours of the history left with gaps and roll those meters again, until two looks
+	// a second apart find none. (No further back than the history: every chunk of a meter before
+	// its first reading costs a query.)
 	r := energy.Roller{Meters: unrolled{st}, Series: ts, Backfill: now.Sub(s.historyFrom) + 2*time.Hour}
-	return r.Roll(ctx, s.siteID, now)
+	meters, err := st.SiteMeters(ctx, s.siteID)
+	if err != nil {
+		return err
+	}
+	from := s.historyFrom.Truncate(time.Hour).Add(time.Hour)
+	to := now.Add(-time.Hour).Truncate(time.Hour)
+	hours := int(to.Sub(from) / time.Hour)
+	todo, clean := meters, 0
+	for round := 0; round < 20 && clean < 2; round++ {
+		if round > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Second):
+			}
+		}
+		var errs []error
+		for i := range todo {
+			if err := r.RollMeter(ctx, &todo[i], now); err != nil {
+				errs = append(errs, fmt.Errorf("meter %q: %w", todo[i].Name, err))
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		totals, err := st.MeterTotals(ctx, s.siteID, from, to)
+		if err != nil {
+			return err
+		}
+		todo = nil
+		for _, m := range meters {
+			if t := totals[m.ID]; t.GapMS > 0 || t.Hours < hours {
+				todo = append(todo, m)
+			}
+		}
+		if len(todo) == 0 {
+			clean++
+		} else {
+			clean = 0
+		}
+	}
+	return nil
 }
 
 // unrolled is the store, but every meter reads as never rolled up.
