@@ -172,7 +172,9 @@ func (s *simulator) roll(ctx context.Context, st *store.Store, ts *telemetry.Sto
 	// look for hours of the history left with gaps and roll those meters again, until two looks
 	// a second apart find none. (No further back than the history: every chunk of a meter before
 	// its first reading costs a query.)
-	r := energy.Roller{Meters: unrolled{st}, Series: ts, Backfill: now.Sub(s.historyFrom) + 2*time.Hour}
+	// Whole hours: the roller starts that far before an hour, at an hour.
+	back := (now.Sub(s.historyFrom) + 2*time.Hour).Truncate(time.Hour)
+	r := energy.Roller{Meters: unrolled{st}, Series: ts, Backfill: back}
 	meters, err := st.SiteMeters(ctx, s.siteID)
 	if err != nil {
 		return err

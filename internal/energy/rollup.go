@@ -127,8 +127,10 @@ func (r *Roller) RollMeter(ctx context.Context, m *dcim.Meter, now time.Time) er
 		if err != nil {
 			return err
 		}
-		if !ok && first > to.UnixMilli() {
-			continue // no reading yet: nothing to write
+		if first > to.UnixMilli() {
+			// No reading at all: nothing to write. The hours stay missing, which reports them as
+			// such, and hours rolled up before (from readings since gone) are not overwritten.
+			continue
 		}
 		if !ok {
 			// The meter's first hours: start where its readings do.

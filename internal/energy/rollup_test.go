@@ -62,8 +62,13 @@ func TestRollUp(t *testing.T) {
 			swapped := meter(dcim.Meter{Name: "MSB-2", Role: "utility", Series: `meter_energy_kwh_total{target="MSB-2"}`})
 			power := meter(dcim.Meter{Name: "CRAH", Role: "mechanical", Series: `meter_power_watts{target="CRAH"}`, Quantity: "power"})
 			manual := meter(dcim.Meter{Name: "Lights", Role: "other", Source: "manual"})
-			bad := meter(dcim.Meter{Name: "Bad", Role: "other", Series: `meter_energy_kwh_total{target=~"("}`})
-			_ = bad
+			meter(dcim.Meter{Name: "Bad", Role: "other", Series: `meter_energy_kwh_total{target=~"("}`})
+			// Hours rolled up from readings the store no longer has: a round finds nothing to read,
+			// and leaves them.
+			gone := meter(dcim.Meter{Name: "Gone", Role: "other", Series: `meter_energy_kwh_total{target="gone"}`})
+			if err := st.SaveMeterHours(ctx, gone, []dcim.MeterHour{{Hour: day, Value: 42}}); err != nil {
+				t.Fatal(err)
+			}
 
 			var pts []telemetry.Point
 			pts = append(pts, every5("meter_energy_kwh", map[string]string{"target": "MSB-1"}, 288, func(k int) float64 { return 1000 + 10*float64(k) })...)
@@ -127,6 +132,9 @@ func TestRollUp(t *testing.T) {
 						t.Errorf("%s hour %d: %+v (present %v), want %v kWh, estimated %v, gap %d ms", name, h, got, ok, value(h), estimated, gap(h))
 					}
 				}
+			}
+			if hs := hours(gone); len(hs) != 1 || hs[0].Value != 42 {
+				t.Errorf("hours without readings were rewritten: %+v", hs)
 			}
 			const hourMS = int64(time.Hour / time.Millisecond)
 			none := func(int) int64 { return 0 }
