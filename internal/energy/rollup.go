@@ -100,6 +100,7 @@ func (r *Roller) RollMeter(ctx context.Context, m *dcim.Meter, now time.Time) er
 	}
 	backfill, settle, lookback := r.durations()
 	end := now.Add(-settle).UTC().Truncate(time.Hour)
+	backfill = backfill.Truncate(time.Hour) // whole hours: rows start on the hour
 	start, ok, err := r.Meters.LastMeterHour(ctx, m.ID)
 	if err != nil {
 		return err

@@ -65,6 +65,10 @@ func TestMeters(t *testing.T) {
 		for h := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC); h.Before(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)); h = h.Add(time.Hour) {
 			hours = append(hours, dcim.MeterHour{MeterID: manual, Hour: h, Value: 500.0 / 744})
 		}
+		// Two hours after the last reading, which no reading covers: not where the next round resumes.
+		for h := 0; h < 2; h++ {
+			hours = append(hours, dcim.MeterHour{MeterID: manual, Hour: time.Date(2026, 11, 1, h, 0, 0, 0, time.UTC), GapMS: 3600000})
+		}
 		if err := e.st.SaveMeterHours(ctx, manual, hours); err != nil {
 			t.Fatal(err)
 		}

@@ -14,9 +14,12 @@ import (
 // Energy roll-ups: each meter's energy per hour, kept in SQL so that a year of reports reads
 // 8,760 rows a meter instead of the raw samples.
 
-// LastMeterHour is the newest hour rolled up for meter id; ok is false when there is none.
+// LastMeterHour is the newest hour rolled up for meter id that some reading covered (energy
+// attributed, or time covered): the hours after it are gaps the next round may fill. ok is false
+// when there is none.
 func (s *Store) LastMeterHour(ctx context.Context, id int64) (hour time.Time, ok bool, err error) {
-	err = s.db.QueryRowContext(ctx, "SELECT hour FROM meter_hours WHERE meter_id = $1 ORDER BY hour DESC LIMIT 1", id).Scan(&hour)
+	err = s.db.QueryRowContext(ctx, `SELECT hour FROM meter_hours WHERE meter_id = $1 AND (gap_ms < 3600000 OR value <> 0 OR estimated)
+		ORDER BY hour DESC LIMIT 1`, id).Scan(&hour)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return time.Time{}, false, nil
