@@ -13,6 +13,7 @@ import (
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/energy"
+	"github.com/plenum-dcim/plenum/internal/store"
 	"github.com/plenum-dcim/plenum/internal/telemetry"
 )
 
@@ -27,12 +28,7 @@ func billCommand() *cli.Command {
 			&cli.BoolFlag{Name: "draft", Usage: "compute from the readings even when the month is issued"},
 			&cli.BoolFlag{Name: "json", Usage: "print the bill as JSON"},
 		),
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			st, err := openStore(ctx, cmd)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		Action: withStore(func(ctx context.Context, cmd *cli.Command, st *store.Store) error {
 			tenant, err := findTenant(ctx, st, cmd.String("tenant"))
 			if err != nil {
 				return fmt.Errorf("bill: %w", err)
@@ -107,6 +103,6 @@ func billCommand() *cli.Command {
 				fmt.Fprintf(w, "note: %s\n", n)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 }

@@ -117,12 +117,7 @@ func migrateCommand() *cli.Command {
 		Name:  "migrate",
 		Usage: "apply pending database migrations (serve does this too) and list them",
 		Flags: dataFlags(),
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			st, err := openStore(ctx, cmd)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		Action: withStore(func(ctx context.Context, cmd *cli.Command, st *store.Store) error {
 			lines, err := st.MigrationStatus(ctx)
 			if err != nil {
 				return err
@@ -132,7 +127,7 @@ func migrateCommand() *cli.Command {
 				fmt.Fprintln(cmd.Writer, " ", l)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -193,12 +188,7 @@ func tokenCommand() *cli.Command {
 				Name:  "list",
 				Usage: "list tokens (never their secrets)",
 				Flags: dataFlags(),
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					st, err := openStore(ctx, cmd)
-					if err != nil {
-						return err
-					}
-					defer st.Close()
+				Action: withStore(func(ctx context.Context, cmd *cli.Command, st *store.Store) error {
 					toks, err := st.Tokens(ctx)
 					if err != nil {
 						return err
@@ -215,7 +205,7 @@ func tokenCommand() *cli.Command {
 						fmt.Fprintf(cmd.Writer, "%-5d %-20s %-12s %-6v %-25s %s\n", t.ID, t.Name, t.Prefix+"…", t.WriteEnabled, exp, used)
 					}
 					return nil
-				},
+				}),
 			},
 			{
 				Name:      "revoke",
@@ -242,4 +232,16 @@ func tokenCommand() *cli.Command {
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// withStore is a command action on the database: it opens the store for fn and closes it after.
+func withStore(fn func(ctx context.Context, cmd *cli.Command, st *store.Store) error) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		st, err := openStore(ctx, cmd)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return fn(ctx, cmd, st)
+	}
 }

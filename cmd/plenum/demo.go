@@ -50,12 +50,7 @@ func demoCommand() *cli.Command {
 				Name:  "seed",
 				Usage: "seed the demo facility (Cyberjaya DC1) into a database that holds no site yet",
 				Flags: dataFlags(),
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					st, err := openStore(ctx, cmd)
-					if err != nil {
-						return err
-					}
-					defer st.Close()
+				Action: withStore(func(ctx context.Context, cmd *cli.Command, st *store.Store) error {
 					seeded, err := demo.Seed(ctx, st)
 					if err != nil {
 						return err
@@ -65,7 +60,7 @@ func demoCommand() *cli.Command {
 					}
 					fmt.Fprintf(cmd.Writer, "seeded the demo facility %q\n", demo.SiteName)
 					return nil
-				},
+				}),
 			},
 			{
 				Name:  "generate",
@@ -74,12 +69,7 @@ func demoCommand() *cli.Command {
 					&cli.IntFlag{Name: "racks", Value: 1000, Usage: "number of racks"},
 					&cli.StringFlag{Name: "site", Value: "Synthetic Campus", Usage: "name of the new site"},
 				),
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					st, err := openStore(ctx, cmd)
-					if err != nil {
-						return err
-					}
-					defer st.Close()
+				Action: withStore(func(ctx context.Context, cmd *cli.Command, st *store.Store) error {
 					s, err := demo.Generate(ctx, st, demo.Options{Racks: int(cmd.Int("racks")), Site: cmd.String("site")}, progressBar("racks"))
 					if err != nil {
 						return err
@@ -87,7 +77,7 @@ func demoCommand() *cli.Command {
 					fmt.Fprintf(cmd.Writer, "site %q (id %d): %d halls, %d racks, %d devices in %.1f s (%s)\n",
 						s.SiteName, s.SiteID, s.Rooms, s.Racks, s.Devices, s.Elapsed.Seconds(), st.Dialect())
 					return nil
-				},
+				}),
 			},
 		},
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/plenum-dcim/plenum/internal/energy"
+	"github.com/plenum-dcim/plenum/internal/store"
 )
 
 func energyCommand() *cli.Command {
@@ -28,12 +29,7 @@ func energyCommand() *cli.Command {
 				&cli.StringFlag{Name: "to", Usage: "with --from: the end (exclusive)"},
 				&cli.BoolFlag{Name: "json", Usage: "print the report as JSON, as GET /api/v1/energy/kpis gives it"},
 			),
-			Action: func(ctx context.Context, cmd *cli.Command) error {
-				st, err := openStore(ctx, cmd)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
+			Action: withStore(func(ctx context.Context, cmd *cli.Command, st *store.Store) error {
 				site, err := findSite(ctx, st, cmd.String("site"))
 				if err != nil {
 					return fmt.Errorf("energy pue: %w", err)
@@ -84,7 +80,7 @@ func energyCommand() *cli.Command {
 					fmt.Fprintf(w, "note\t%s\n", n)
 				}
 				return w.Flush()
-			},
+			}),
 		}},
 	}
 }

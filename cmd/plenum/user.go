@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/store"
 )
 
 // password reads a password from the command's standard input (its first line) with
@@ -46,12 +47,7 @@ func userCommand() *cli.Command {
 					&cli.StringFlag{Name: "tenant", Usage: "a tenant user's tenant (name or id)"},
 					pwFlag,
 				),
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					st, err := openStore(ctx, cmd)
-					if err != nil {
-						return err
-					}
-					defer st.Close()
+				Action: withStore(func(ctx context.Context, cmd *cli.Command, st *store.Store) error {
 					u := dcim.User{Name: cmd.String("name"), Role: cmd.String("role")}
 					if arg := cmd.String("tenant"); arg != "" {
 						t, err := findTenant(ctx, st, arg)
@@ -72,18 +68,13 @@ func userCommand() *cli.Command {
 						fmt.Fprintf(cmd.Writer, "Password: %s\n", pw)
 					}
 					return nil
-				},
+				}),
 			},
 			{
 				Name:  "list",
 				Usage: "list users (never their passwords)",
 				Flags: dataFlags(),
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					st, err := openStore(ctx, cmd)
-					if err != nil {
-						return err
-					}
-					defer st.Close()
+				Action: withStore(func(ctx context.Context, cmd *cli.Command, st *store.Store) error {
 					users, err := st.Users(ctx)
 					if err != nil {
 						return err
@@ -100,37 +91,27 @@ func userCommand() *cli.Command {
 						fmt.Fprintf(cmd.Writer, "%-5d %-24s %-9s %-7s %-9v %s\n", u.ID, u.Name, u.Role, tenant, u.Disabled, last)
 					}
 					return nil
-				},
+				}),
 			},
 			{
 				Name:      "disable",
 				Usage:     "stop a user from signing in",
 				ArgsUsage: "NAME",
 				Flags:     dataFlags(),
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					st, err := openStore(ctx, cmd)
-					if err != nil {
-						return err
-					}
-					defer st.Close()
+				Action: withStore(func(ctx context.Context, cmd *cli.Command, st *store.Store) error {
 					if err := st.DisableUser(ctx, cmd.Args().First()); err != nil {
 						return fmt.Errorf("user disable: %w", err)
 					}
 					fmt.Fprintf(cmd.Writer, "user %q disabled\n", cmd.Args().First())
 					return nil
-				},
+				}),
 			},
 			{
 				Name:      "reset-password",
 				Usage:     "give a user a new password",
 				ArgsUsage: "NAME",
 				Flags:     append(dataFlags(), pwFlag),
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					st, err := openStore(ctx, cmd)
-					if err != nil {
-						return err
-					}
-					defer st.Close()
+				Action: withStore(func(ctx context.Context, cmd *cli.Command, st *store.Store) error {
 					pw, made, err := password(cmd)
 					if err != nil {
 						return err
@@ -143,7 +124,7 @@ func userCommand() *cli.Command {
 						fmt.Fprintf(cmd.Writer, "Password: %s\n", pw)
 					}
 					return nil
-				},
+				}),
 			},
 		},
 	}

@@ -24,12 +24,7 @@ func whatIfCommand() *cli.Command {
 			&cli.IntFlag{Name: "top", Value: 20, Usage: "with --n-1: how many to list"},
 			&cli.StringFlag{Name: "basis", Value: "allocated", Usage: "allocated or nameplate"},
 		),
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			st, err := openStore(ctx, cmd)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+		Action: withStore(func(ctx context.Context, cmd *cli.Command, st *store.Store) error {
 			site, err := findSite(ctx, st, cmd.String("site"))
 			if err != nil {
 				return err
@@ -90,7 +85,7 @@ func whatIfCommand() *cli.Command {
 			}
 			fmt.Fprintf(w, "load basis: %s\n", res.Basis)
 			return nil
-		},
+		}),
 	}
 }
 

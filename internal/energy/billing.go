@@ -2,8 +2,11 @@ package energy
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
@@ -225,4 +228,18 @@ func meterWindows(ctx context.Context, samples SampleSource, m *dcim.Meter, even
 		out = append(out, CounterWindows(nil, from.UnixMilli(), to.UnixMilli(), window, opts))
 	}
 	return out, nil
+}
+
+// WriteBillCSV writes a bill's lines as CSV: a header, one row per line, and the total.
+func WriteBillCSV(w io.Writer, b *Bill) error {
+	c := csv.NewWriter(w)
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	rows := [][]string{{"tenant_id", "site_id", "month", "version", "item", "quantity", "unit", "rate", "rate_unit", "amount", "currency"}}
+	for _, l := range b.Lines {
+		rows = append(rows, []string{strconv.FormatInt(b.TenantID, 10), strconv.FormatInt(b.SiteID, 10), b.Month, strconv.Itoa(b.Version),
+			l.Item, f(l.Quantity), l.Unit, f(l.Rate), l.RateUnit, strconv.FormatFloat(l.Amount, 'f', 2, 64), b.Currency})
+	}
+	rows = append(rows, []string{strconv.FormatInt(b.TenantID, 10), strconv.FormatInt(b.SiteID, 10), b.Month, strconv.Itoa(b.Version),
+		"total", "", "", "", "", strconv.FormatFloat(b.Total, 'f', 2, 64), b.Currency})
+	return c.WriteAll(rows)
 }

@@ -3,11 +3,9 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -136,7 +134,7 @@ func registerBilling(api huma.API, s *store.Store, samples energy.SampleSource) 
 			return nil, problem(err)
 		}
 		var buf bytes.Buffer
-		if err := BillCSV(&buf, b); err != nil {
+		if err := energy.WriteBillCSV(&buf, b); err != nil {
 			return nil, problem(err)
 		}
 		return &fileOutput{ContentType: "text/csv; charset=utf-8", Body: buf.Bytes(),
@@ -150,21 +148,4 @@ func decodeBill(sb store.StoredBill) (*energy.Bill, error) {
 		return nil, fmt.Errorf("bill %d: %w", sb.ID, err)
 	}
 	return &b, nil
-}
-
-// BillCSV writes a bill's lines as CSV: a header, one row per line, and the total.
-func BillCSV(w *bytes.Buffer, b *energy.Bill) error {
-	c := csv.NewWriter(w)
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	rows := [][]string{{"tenant_id", "site_id", "month", "version", "item", "quantity", "unit", "rate", "rate_unit", "amount", "currency"}}
-	for _, l := range b.Lines {
-		rows = append(rows, []string{strconv.FormatInt(b.TenantID, 10), strconv.FormatInt(b.SiteID, 10), b.Month, strconv.Itoa(b.Version),
-			l.Item, f(l.Quantity), l.Unit, f(l.Rate), l.RateUnit, strconv.FormatFloat(l.Amount, 'f', 2, 64), b.Currency})
-	}
-	rows = append(rows, []string{strconv.FormatInt(b.TenantID, 10), strconv.FormatInt(b.SiteID, 10), b.Month, strconv.Itoa(b.Version),
-		"total", "", "", "", "", strconv.FormatFloat(b.Total, 'f', 2, 64), b.Currency})
-	if err := c.WriteAll(rows); err != nil {
-		return err
-	}
-	return nil
 }
