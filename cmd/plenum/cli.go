@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/plenum-dcim/plenum/internal/auth"
 	"github.com/plenum-dcim/plenum/internal/store"
 	"github.com/plenum-dcim/plenum/internal/telemetry"
 )
@@ -67,7 +68,7 @@ func serveCommand() *cli.Command {
 		Usage: "run the server",
 		Flags: append(dataFlags(),
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen address", Sources: cli.EnvVars("PLENUM_ADDR")},
-			&cli.BoolFlag{Name: "demo", Usage: "seed the demo facility into an empty database and print an admin token", Sources: cli.EnvVars("PLENUM_DEMO")},
+			&cli.BoolFlag{Name: "demo", Usage: "seed the demo facility into an empty database; print an admin token and the demo users (default passwords on a loopback address only)", Sources: cli.EnvVars("PLENUM_DEMO")},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", Sources: cli.EnvVars("PLENUM_LOG_LEVEL")},
 			&cli.DurationFlag{Name: "retention", Value: telemetry.DefaultRetention, Usage: "how long time series are kept", Sources: cli.EnvVars("PLENUM_RETENTION")},
 			&cli.Int64Flag{Name: "retention-bytes", Usage: "the most disk the time series may take, bytes (0: no cap; the oldest go first)", Sources: cli.EnvVars("PLENUM_RETENTION_BYTES")},
@@ -77,6 +78,15 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "query-token", Usage: "bearer token for --query-url", Sources: cli.EnvVars("PLENUM_QUERY_TOKEN")},
 			&cli.StringFlag{Name: "profiles", Usage: "a directory of device profiles, added to (and replacing) the embedded ones", Sources: cli.EnvVars("PLENUM_PROFILES")},
 			&cli.IntFlag{Name: "poll-concurrency", Value: 64, Usage: "the most polls at once", Sources: cli.EnvVars("PLENUM_POLL_CONCURRENCY")},
+			&cli.StringFlag{Name: "tls-cert", Usage: "serve HTTPS with this certificate (PEM, chain included)", Sources: cli.EnvVars("PLENUM_TLS_CERT")},
+			&cli.StringFlag{Name: "tls-key", Usage: "the private key of --tls-cert (PEM)", Sources: cli.EnvVars("PLENUM_TLS_KEY")},
+			&cli.StringFlag{Name: "oidc-issuer", Usage: "single sign-on: the OpenID Connect provider's issuer URL", Sources: cli.EnvVars("PLENUM_OIDC_ISSUER")},
+			&cli.StringFlag{Name: "oidc-client-id", Usage: "single sign-on: Plenum's client id at the provider", Sources: cli.EnvVars("PLENUM_OIDC_CLIENT_ID")},
+			&cli.StringFlag{Name: "oidc-client-secret", Usage: "single sign-on: the client secret (prefer the environment variable)", Sources: cli.EnvVars("PLENUM_OIDC_CLIENT_SECRET")},
+			&cli.StringFlag{Name: "oidc-redirect-url", Usage: "single sign-on: https://plenum.example/api/v1/auth/oidc/callback", Sources: cli.EnvVars("PLENUM_OIDC_REDIRECT_URL")},
+			&cli.StringFlag{Name: "oidc-role-claim", Value: "groups", Usage: "single sign-on: the claim holding the user's groups", Sources: cli.EnvVars("PLENUM_OIDC_ROLE_CLAIM")},
+			&cli.StringFlag{Name: "oidc-roles", Usage: "single sign-on: group=role pairs, e.g. noc-admins=admin,noc=operator,staff=viewer,customers=tenant", Sources: cli.EnvVars("PLENUM_OIDC_ROLES")},
+			&cli.StringFlag{Name: "oidc-tenant-claim", Value: "tenant", Usage: "single sign-on: the claim naming a tenant user's tenant (its slug)", Sources: cli.EnvVars("PLENUM_OIDC_TENANT_CLAIM")},
 		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			m := NewMain()
@@ -92,6 +102,16 @@ func serveCommand() *cli.Command {
 				return fmt.Errorf("--log-level: %w", err)
 			}
 			m.Config.LogLevel = lvl
+			m.Config.TLSCert, m.Config.TLSKey = cmd.String("tls-cert"), cmd.String("tls-key")
+			if issuer := cmd.String("oidc-issuer"); issuer != "" {
+				roles, err := auth.ParseRoleMap(cmd.String("oidc-roles"))
+				if err != nil {
+					return fmt.Errorf("--oidc-roles: %w", err)
+				}
+				m.Config.OIDC = auth.OIDCConfig{Issuer: issuer, ClientID: cmd.String("oidc-client-id"), ClientSecret: cmd.String("oidc-client-secret"),
+					RedirectURL: cmd.String("oidc-redirect-url"), RoleClaim: cmd.String("oidc-role-claim"), RoleMap: roles,
+					TenantClaim: cmd.String("oidc-tenant-claim")}
+			}
 			if err := m.Run(ctx); err != nil {
 				m.Close()
 				return err
@@ -102,8 +122,17 @@ func serveCommand() *cli.Command {
 					m.Close()
 					return err
 				}
-				fmt.Fprintf(cmd.Writer, "\nPlenum demo is serving at %s\nAdmin token: %s\nTry: curl -H 'Authorization: Bearer %s' %s/api/v1/racks\n\n",
+				fmt.Fprintf(cmd.Writer, "\nPlenum demo is serving at %s\nAdmin token: %s\nTry: curl -H 'Authorization: Bearer %s' %s/api/v1/racks\n",
 					m.URL(), secret, secret, m.URL())
+				fmt.Fprintln(cmd.Writer, "Demo users (sign in: POST /api/v1/auth/login {\"name\", \"password\"}):")
+				for _, c := range m.DemoUsers {
+					pw := c.Password
+					if pw == "" {
+						pw = "(changed; not the demo's)"
+					}
+					fmt.Fprintf(cmd.Writer, "  %-9s %-9s %-22s %s\n", c.Name, c.Role, c.Tenant, pw)
+				}
+				fmt.Fprintln(cmd.Writer)
 			}
 			<-ctx.Done()
 			m.Logger.Info("shutting down")
@@ -131,58 +160,47 @@ func migrateCommand() *cli.Command {
 	}
 }
 
-// parseExpiry reads a duration such as 90m, 12h or 30d.
-func parseExpiry(s string) (*time.Time, error) {
-	if s == "" {
-		return nil, nil
-	}
-	var d time.Duration
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("--expires %q: want a duration such as 12h or 30d", s)
-		}
-		d = time.Duration(n) * 24 * time.Hour
-	} else {
-		var err error
-		if d, err = time.ParseDuration(s); err != nil || d <= 0 {
-			return nil, fmt.Errorf("--expires %q: want a duration such as 12h or 30d", s)
-		}
-	}
-	t := time.Now().Add(d).UTC()
-	return &t, nil
-}
-
 func tokenCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "token",
 		Usage: "manage API tokens (works on the database directly, server up or not)",
 		Commands: []*cli.Command{
 			{
-				Name:  "create",
-				Usage: "create a token and print it; it is shown only this once",
+				Name: "create",
+				Usage: "create a token and print it; it is shown only this once. With --user it acts for that user, with its role; " +
+					"without, it is a built-in admin token",
 				Flags: append(dataFlags(),
-					&cli.StringFlag{Name: "name", Usage: "what the token is for", Required: true},
-					&cli.BoolFlag{Name: "read-only", Usage: "refuse writes made with this token"},
-					&cli.StringFlag{Name: "expires", Usage: "lifetime, e.g. 12h or 30d (default: never)"},
+					&cli.StringFlag{Name: "name", Value: "cli", Usage: "what the token is for"},
+					&cli.StringFlag{Name: "user", Usage: "the user it acts for (default: none, a built-in admin token)"},
+					&cli.StringFlag{Name: "scope", Usage: "read or write (default: write for a built-in admin token, read for a user's)"},
+					&cli.BoolFlag{Name: "read-only", Usage: "the same as --scope read"},
+					&cli.StringFlag{Name: "expires", Usage: "lifetime (12h, 30d) or a time (2027-01-31); default: never"},
+					&cli.StringSliceFlag{Name: "network", Usage: "accept it only from this network (CIDR); repeat for several"},
 				),
-				Action: func(ctx context.Context, cmd *cli.Command) error {
-					exp, err := parseExpiry(cmd.String("expires"))
+				Action: withStore(func(ctx context.Context, cmd *cli.Command, st *store.Store) error {
+					exp, err := auth.ParseExpiry(cmd.String("expires"), time.Now())
 					if err != nil {
-						return err
+						return fmt.Errorf("token create: --expires %w", err)
 					}
-					st, err := openStore(ctx, cmd)
-					if err != nil {
-						return err
+					write := cmd.String("user") == ""
+					switch scope := cmd.String("scope"); scope {
+					case "":
+					case "read", "write":
+						write = scope == "write"
+					default:
+						return fmt.Errorf("token create: --scope %q: want read or write", scope)
 					}
-					defer st.Close()
-					_, secret, err := st.CreateToken(ctx, cmd.String("name"), !cmd.Bool("read-only"), exp)
+					if cmd.Bool("read-only") {
+						write = false
+					}
+					_, secret, err := st.IssueToken(ctx, store.TokenSpec{Name: cmd.String("name"), User: cmd.String("user"), Write: write,
+						Expires: exp, Networks: cmd.StringSlice("network")})
 					if err != nil {
-						return err
+						return fmt.Errorf("token create: %w", err)
 					}
 					fmt.Fprintln(cmd.Writer, secret)
 					return nil
-				},
+				}),
 			},
 			{
 				Name:  "list",
@@ -193,37 +211,41 @@ func tokenCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(cmd.Writer, "%-5s %-20s %-12s %-6s %-25s %s\n", "ID", "NAME", "PREFIX", "WRITE", "EXPIRES", "LAST USED")
+					fmt.Fprintf(cmd.Writer, "%-5s %-20s %-16s %-12s %-6s %-25s %-25s %s\n", "ID", "NAME", "USER", "PREFIX", "SCOPE", "EXPIRES", "LAST USED", "NETWORKS")
 					for _, t := range toks {
-						exp, used := "never", "never"
+						exp, used, user, scope, nets := "never", "never", t.User, "read", "any"
 						if t.Expires != nil {
 							exp = t.Expires.Format(time.RFC3339)
 						}
 						if t.LastUsed != nil {
 							used = t.LastUsed.Format(time.RFC3339)
 						}
-						fmt.Fprintf(cmd.Writer, "%-5d %-20s %-12s %-6v %-25s %s\n", t.ID, t.Name, t.Prefix+"…", t.WriteEnabled, exp, used)
+						if user == "" {
+							user = "(built-in admin)"
+						}
+						if t.WriteEnabled {
+							scope = "write"
+						}
+						if len(t.Networks) > 0 {
+							nets = strings.Join(t.Networks, ",")
+						}
+						fmt.Fprintf(cmd.Writer, "%-5d %-20s %-16s %-12s %-6s %-25s %-25s %s\n", t.ID, t.Name, user, t.Prefix+"…", scope, exp, used, nets)
 					}
 					return nil
 				}),
 			},
 			{
 				Name:      "revoke",
-				Usage:     "delete a token by id",
+				Usage:     "delete a token by id; it is refused from then on",
 				ArgsUsage: "ID",
 				Flags:     dataFlags(),
-				Action: func(ctx context.Context, cmd *cli.Command) error {
+				Action: withStore(func(ctx context.Context, cmd *cli.Command, st *store.Store) error {
 					id, err := strconv.ParseInt(cmd.Args().First(), 10, 64)
 					if err != nil {
 						return fmt.Errorf("token revoke: want a token id, got %q", cmd.Args().First())
 					}
-					st, err := openStore(ctx, cmd)
-					if err != nil {
-						return err
-					}
-					defer st.Close()
 					return st.RevokeToken(ctx, id)
-				},
+				}),
 			},
 		},
 	}

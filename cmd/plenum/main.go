@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/plenum-dcim/plenum/internal/auth"
 	"github.com/plenum-dcim/plenum/internal/collect/agent"
 	"github.com/plenum-dcim/plenum/internal/collect/modbus"
 	"github.com/plenum-dcim/plenum/internal/collect/snmp"
@@ -53,6 +54,10 @@ type Config struct {
 	// the polls at once.
 	Profiles        string
 	PollConcurrency int
+	// TLSCert and TLSKey, both set, serve HTTPS (session cookies then Secure, HSTS sent).
+	TLSCert, TLSKey string
+	// OIDC, with an issuer, offers single sign-on through that identity provider.
+	OIDC auth.OIDCConfig
 }
 
 // DatabaseURL is the store URL the configuration names.
@@ -78,6 +83,8 @@ type Main struct {
 	simDone  chan struct{} // the demo's simulator, when running
 	watched  chan struct{} // the power chain's measurement reader
 	rolled   chan struct{} // the energy roll-up
+	// DemoUsers are the demo's sign-ins, made or checked at start (default passwords only on loopback).
+	DemoUsers []demo.Credential
 }
 
 // NewMain returns a Main with defaults.
@@ -137,6 +144,21 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	m.listener = ln
+	if m.Config.Demo {
+		if m.DemoUsers, err = demo.Users(ctx, st, isLoopback(ln.Addr())); err != nil {
+			return fmt.Errorf("demo users: %w", err)
+		}
+	}
+	var provider *auth.OIDC
+	if m.Config.OIDC.Issuer != "" {
+		if provider, err = auth.NewOIDC(ctx, m.Config.OIDC); err != nil {
+			return fmt.Errorf("single sign-on: %w", err)
+		}
+	}
+	tls := m.Config.TLSCert != "" || m.Config.TLSKey != ""
+	if tls && (m.Config.TLSCert == "" || m.Config.TLSKey == "") {
+		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
 	mux := http.NewServeMux()
 	measured := power.NewService(st, measuredLoads{st: st, ts: m.Telemetry})
 	m.rolled = make(chan struct{})
@@ -151,14 +173,16 @@ func (m *Main) Run(ctx context.Context) error {
 		measured.Watch(pctx, func(site int64, err error) { m.Logger.Warn("measured loads", "site", site, "error", err) })
 	}()
 	api := httpapi.New(httpapi.Config{Store: st, Power: measured, Telemetry: m.Telemetry, Pollers: pollers, Version: version, Logger: m.Logger,
-		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})})
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), TLS: tls, OIDC: provider})
 	mux.Handle("/api/", api)
 	mux.Handle("POST /write", api) // InfluxDB 1.x clients write here
 	mux.Handle("GET /metrics", api)
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /{$}", httpapi.SecurityHeaders(tls, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "Plenum %s\nAPI: %s/ (Authorization: Bearer <token>)\nOpenAPI: %s/openapi.json\n", version, httpapi.Prefix, httpapi.Prefix)
-	})
+		fmt.Fprintf(w, "Plenum %s\nAPI: %s/ (Authorization: Bearer <token>, or sign in: POST %s/auth/login)\nOpenAPI: %s/openapi.json\n",
+			version, httpapi.Prefix, httpapi.Prefix, httpapi.Prefix)
+	})))
+	// Timeouts bound every phase of a request, so that slow clients cannot hold connections open.
 	m.server = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -169,7 +193,11 @@ func (m *Main) Run(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 	m.done = make(chan error, 1)
-	go func() { m.done <- m.server.Serve(ln) }()
+	if tls {
+		go func() { m.done <- m.server.ServeTLS(ln, m.Config.TLSCert, m.Config.TLSKey) }()
+	} else {
+		go func() { m.done <- m.server.Serve(ln) }()
+	}
 	m.Logger.Info("serving", "url", m.URL(), "database", st.Dialect(), "version", version)
 	return nil
 }
@@ -178,6 +206,9 @@ func (m *Main) Run(ctx context.Context) error {
 func (m *Main) URL() string {
 	if m.listener == nil {
 		return ""
+	}
+	if m.Config.TLSCert != "" {
+		return "https://" + m.listener.Addr().String()
 	}
 	return "http://" + m.listener.Addr().String()
 }
@@ -295,4 +326,10 @@ func parseLevel(s string) (slog.Level, error) {
 	var l slog.Level
 	err := l.UnmarshalText([]byte(strings.ToUpper(s)))
 	return l, err
+}
+
+// isLoopback reports whether a listening address is reachable from this machine only.
+func isLoopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }

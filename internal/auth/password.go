@@ -1,5 +1,5 @@
-// Package auth holds what identifies people: password hashing (argon2id) and, as issue #6 lands,
-// sessions and roles.
+// Package auth holds what identifies people: password hashing (argon2id), single sign-on through
+// an OpenID Connect provider, token expiry, and the limiter that slows down guessing.
 package auth
 
 import (

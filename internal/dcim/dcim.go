@@ -267,7 +267,7 @@ type Change struct {
 	Time       time.Time `json:"time"`
 	Actor      string    `json:"actor"`
 	RequestID  string    `json:"request_id"`
-	Action     string    `json:"action" enum:"create,update,delete"`
+	Action     string    `json:"action" enum:"create,update,delete,login,login-failed,logout,token-use,token-refused"`
 	ObjectType string    `json:"object_type"`
 	ObjectID   int64     `json:"object_id"`
 	ObjectRepr string    `json:"object_repr"`
@@ -275,24 +275,46 @@ type Change struct {
 	PostChange any       `json:"post_change"`
 }
 
-// Token is an API token as stored: the secret itself is never kept, only its hash.
+// Token is an API token as stored: the secret itself is never kept, only its hash. A token acts
+// for its user with that user's role, limited to reading unless its scope is write; a token with no
+// user is a built-in admin token (made by the CLI, which has the database, so admin power, already).
 type Token struct {
 	ID           int64      `json:"id"`
 	Name         string     `json:"name"`
 	Prefix       string     `json:"prefix" doc:"the first characters of the secret, to recognise it"`
-	WriteEnabled bool       `json:"write_enabled"`
+	UserID       *int64     `json:"user_id" doc:"the user it acts for; null: the built-in admin"`
+	User         string     `json:"user" doc:"that user's name; empty for the built-in admin"`
+	WriteEnabled bool       `json:"write_enabled" doc:"scope write; false: read only"`
+	Networks     []string   `json:"networks" doc:"the source networks (CIDR) it is accepted from; empty: any"`
 	Created      time.Time  `json:"created"`
 	Expires      *time.Time `json:"expires"`
 	LastUsed     *time.Time `json:"last_used"`
 }
 
-// Actor is who makes a change: today a token, later a user (with its role and tenant scope).
+// Roles, from most to least power. A tenant user is not below a viewer but beside: it reads only
+// its own tenant's objects.
+const (
+	RoleAdmin    = "admin"
+	RoleOperator = "operator"
+	RoleViewer   = "viewer"
+	RoleTenant   = "tenant"
+)
+
+// Actor is who makes a request or a change: a user (through a session or one of its tokens) or a
+// built-in admin token, with the role and the tenant scope that decide what it may see and do.
 type Actor struct {
 	Name      string
-	TokenID   int64
-	CanWrite  bool
+	UserID    int64 // 0: no user (built-in admin token, the CLI, the server itself)
+	TokenID   int64 // 0: a session, or no token
+	Role      string
+	TenantID  int64 // the tenant a tenant user sees; 0 otherwise
+	CanWrite  bool  // the token's scope (a session may write what its role allows)
 	RequestID string
+	Remote    string // the client's address, for the audit of sign-ins
 }
+
+// Tenant returns the tenant whose objects alone the actor may see, and whether it is so limited.
+func (a Actor) Tenant() (int64, bool) { return a.TenantID, a.Role == RoleTenant }
 
 type actorKey struct{}
 
@@ -301,12 +323,13 @@ func WithActor(ctx context.Context, a Actor) context.Context {
 	return context.WithValue(ctx, actorKey{}, a)
 }
 
-// ActorFrom returns the actor of ctx; writes without one are attributed to "system".
+// ActorFrom returns the actor of ctx. Without one the caller is Plenum itself (the CLI, the
+// pollers, the roll-ups), which acts as "system" with admin power.
 func ActorFrom(ctx context.Context) Actor {
 	if a, ok := ctx.Value(actorKey{}).(Actor); ok {
 		return a
 	}
-	return Actor{Name: "system"}
+	return Actor{Name: "system", Role: RoleAdmin, CanWrite: true}
 }
 
 // DefaultLimit and MaxLimit bound the page size of lists.

@@ -22,7 +22,7 @@ type User struct {
 const TypeUser = "user"
 
 // Roles are the roles of users.
-var Roles = []string{"admin", "operator", "viewer", "tenant"}
+var Roles = []string{RoleAdmin, RoleOperator, RoleViewer, RoleTenant}
 
 var userName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._@-]{0,99}$`)
 

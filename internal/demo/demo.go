@@ -120,7 +120,7 @@ func Seed(ctx context.Context, st *store.Store) (bool, error) {
 	if sites.Count > 0 {
 		return false, nil
 	}
-	ctx = dcim.WithActor(ctx, dcim.Actor{Name: "demo", CanWrite: true})
+	ctx = dcim.WithActor(ctx, dcim.Actor{Name: "demo", Role: dcim.RoleAdmin, CanWrite: true})
 	types, err := catalogue(ctx, st)
 	if err != nil {
 		return false, err

@@ -58,7 +58,7 @@ func Generate(ctx context.Context, st *store.Store, o Options, progress func(don
 	if o.Tenants <= 0 {
 		o.Tenants = 20
 	}
-	ctx = dcim.WithActor(ctx, dcim.Actor{Name: "demo-generate", CanWrite: true})
+	ctx = dcim.WithActor(ctx, dcim.Actor{Name: "demo-generate", Role: dcim.RoleAdmin, CanWrite: true})
 	types, err := catalogue(ctx, st)
 	if err != nil {
 		return Stats{}, err

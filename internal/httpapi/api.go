@@ -9,12 +9,11 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
-	"strings"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/plenum-dcim/plenum/internal/auth"
 	"github.com/plenum-dcim/plenum/internal/capacity"
 	"github.com/plenum-dcim/plenum/internal/collect"
 	"github.com/plenum-dcim/plenum/internal/dcim"
@@ -25,11 +24,6 @@ import (
 
 // Prefix is where the API lives.
 const Prefix = "/api/v1"
-
-// Authenticator checks an API token.
-type Authenticator interface {
-	Authenticate(ctx context.Context, secret string) (dcim.Token, error)
-}
 
 // Config is what the API is built from.
 type Config struct {
@@ -44,18 +38,30 @@ type Config struct {
 	Metrics http.Handler
 	Version string
 	Logger  *slog.Logger
+	// TLS says the server is reached over HTTPS: session cookies are then Secure, and HSTS is sent.
+	TLS bool
+	// OIDC, when set, offers single sign-on through an external identity provider.
+	OIDC *auth.OIDC
 }
 
-// New returns the API handler: every route under /api/v1, behind token authentication.
+// New returns the API handler: every route under /api/v1, behind the guard (tokens, sessions,
+// roles, tenant scope) and the security headers.
 func New(cfg Config) http.Handler {
 	_, h := build(cfg)
 	return h
 }
 
 func build(cfg Config) (huma.API, http.Handler) {
-	mux := http.NewServeMux()
+	mux := newRouter()
 	api := newAPI(mux, cfg.Version)
 	s := cfg.Store
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	g := newGuard(s, mux, logger, cfg.TLS)
+	registerAuth(api, s, g, cfg.OIDC)
+	registerUsers(api, s)
 	register(api, Prefix+"/sites", "sites", s.Sites())
 	register(api, Prefix+"/rooms", "rooms", s.Rooms())
 	register(api, Prefix+"/rows", "rows", s.Rows())
@@ -110,16 +116,13 @@ func build(cfg Config) (huma.API, http.Handler) {
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", cfg.Metrics)
 	}
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	return api, authenticate(s, logger, mux)
+	mux.checkRules()
+	return api, SecurityHeaders(cfg.TLS, g)
 }
 
 // newAPI configures huma: OpenAPI at /api/v1/openapi.json, no docs page (it would load scripts from
 // a CDN, and halls are air-gapped), no $schema links in bodies.
-func newAPI(mux *http.ServeMux, version string) huma.API {
+func newAPI(mux humago.Mux, version string) huma.API {
 	cfg := huma.DefaultConfig("Plenum", version)
 	cfg.Info.Description = "Plenum DCIM: the facility's source of truth. List responses are {count, next, previous, results}; " +
 		"errors are application/problem+json naming each wrong field."
@@ -128,9 +131,11 @@ func newAPI(mux *http.ServeMux, version string) huma.API {
 	cfg.SchemasPath = ""
 	cfg.CreateHooks = nil
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"token": {Type: "http", Scheme: "bearer", Description: "an API token from `plenum token create`"},
+		"token": {Type: "http", Scheme: "bearer", Description: "an API token from `plenum token create` or POST /api/v1/tokens"},
+		"session": {Type: "apiKey", In: "cookie", Name: sessionCookie,
+			Description: "a browser session from POST /api/v1/auth/login; changes also need the " + csrfHeader + " header"},
 	}
-	cfg.Security = []map[string][]string{{"token": {}}}
+	cfg.Security = []map[string][]string{{"token": {}}, {"session": {}}}
 	return humago.New(mux, cfg)
 }
 
@@ -172,53 +177,6 @@ func registerStatus(api huma.API, s *store.Store, version string) {
 	}, func(ctx context.Context, _ *struct{}) (*bodyOutput[StatusBody], error) {
 		return &bodyOutput[StatusBody]{Body: StatusBody{Version: version, Database: s.Dialect(), Actor: dcim.ActorFrom(ctx).Name}}, nil
 	})
-}
-
-// authenticate is the one place every API request passes: it checks the bearer token, refuses
-// writes to read-only tokens, and puts the actor in the context for the change log. Roles and tenant
-// scope (a later issue) slot in here.
-func authenticate(auth Authenticator, logger *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reqID := newRequestID()
-		w.Header().Set("X-Request-ID", reqID)
-		start := time.Now()
-		secret := secretOf(r)
-		if secret == "" {
-			writeProblem(w, newProblem(http.StatusUnauthorized, "missing Authorization: Bearer <token>"))
-			return
-		}
-		tok, err := auth.Authenticate(r.Context(), strings.TrimSpace(secret))
-		if err != nil {
-			p := problem(err).(huma.StatusError)
-			writeProblem(w, p)
-			logger.Info("request refused", "method", r.Method, "path", r.URL.Path, "status", p.GetStatus(), "request_id", reqID)
-			return
-		}
-		if !tok.WriteEnabled && r.Method != http.MethodGet && r.Method != http.MethodHead && !(r.Method == http.MethodPost && readPOST[r.URL.Path]) {
-			writeProblem(w, newProblem(http.StatusForbidden, "token "+tok.Name+" is read-only"))
-			return
-		}
-		ctx := dcim.WithActor(r.Context(), dcim.Actor{Name: "token:" + tok.Name, TokenID: tok.ID, CanWrite: tok.WriteEnabled, RequestID: reqID})
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r.WithContext(ctx))
-		logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"duration", time.Since(start), "actor", tok.Name, "request_id", reqID)
-	})
-}
-
-// secretOf is the token a request carries: "Authorization: Bearer T", or as InfluxDB clients send
-// it, "Token T" (2.x) or HTTP basic authentication with the token as password (1.x).
-func secretOf(r *http.Request) string {
-	h := r.Header.Get("Authorization")
-	for _, scheme := range []string{"Bearer ", "Token "} {
-		if s, ok := strings.CutPrefix(h, scheme); ok {
-			return strings.TrimSpace(s)
-		}
-	}
-	if _, pw, ok := r.BasicAuth(); ok {
-		return pw
-	}
-	return ""
 }
 
 type statusWriter struct {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/energy"
 	"github.com/plenum-dcim/plenum/internal/store"
 )
@@ -99,6 +100,15 @@ func registerBilling(api huma.API, s *store.Store, samples energy.SampleSource) 
 		OperationID: "list-bills", Method: http.MethodGet, Path: Prefix + "/bills", Tags: []string{"billing"},
 		Summary: "Issued bills, every version, newest month first",
 	}, func(ctx context.Context, in *billsInput) (*billsOutput, error) {
+		if tenant, ok := dcim.ActorFrom(ctx).Tenant(); ok { // a tenant user's own bills only
+			if in.Tenant != 0 && in.Tenant != tenant {
+				return &billsOutput{Body: struct {
+					Count   int            `json:"count"`
+					Results []*energy.Bill `json:"results"`
+				}{Results: []*energy.Bill{}}}, nil
+			}
+			in.Tenant = tenant
+		}
 		list, err := s.Bills(ctx, in.Tenant, in.Month)
 		if err != nil {
 			return nil, problem(err)
@@ -125,6 +135,9 @@ func registerBilling(api huma.API, s *store.Store, samples energy.SampleSource) 
 		sb, err := s.Bill(ctx, in.ID)
 		if err != nil {
 			return nil, problem(err)
+		}
+		if tenant, ok := dcim.ActorFrom(ctx).Tenant(); ok && sb.TenantID != tenant {
+			return nil, problem(dcim.NotFound("bill", in.ID)) // another tenant's bill does not exist
 		}
 		if in.Format == "json" {
 			return &fileOutput{ContentType: "application/json", Body: sb.Document}, nil

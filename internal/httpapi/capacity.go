@@ -196,6 +196,18 @@ func registerPlacement(api huma.API, s *store.Store, svc *power.Service, caps *c
 		if siteID == 0 {
 			return nil, problem(dcim.Invalid("site", "say where to look: site, room, row or racks"))
 		}
+		if tenant, ok := dcim.ActorFrom(ctx).Tenant(); ok {
+			// A tenant user places for itself, in its own racks only.
+			if b.Tenant != nil && *b.Tenant != tenant {
+				return nil, problem(dcim.Invalid("tenant", "a tenant user places equipment for its own tenant only"))
+			}
+			b.Tenant = &tenant
+			if len(b.Racks) == 0 {
+				if b.Racks, err = tenantRacks(ctx, s, siteID, b.Room, b.Row); err != nil {
+					return nil, problem(err)
+				}
+			}
+		}
 		site, outlets, err := caps.Site(ctx, siteID)
 		if err != nil {
 			return nil, problem(err)
@@ -248,4 +260,32 @@ func registerPlacement(api huma.API, s *store.Store, svc *power.Service, caps *c
 		}
 		return out, nil
 	})
+}
+
+// tenantRacks lists the racks the actor (a tenant user) sees in a site, room or row.
+func tenantRacks(ctx context.Context, s *store.Store, site, room, row int64) ([]int64, error) {
+	f := map[string][]string{"site_id": {fmt.Sprint(site)}}
+	if room > 0 {
+		f["room_id"] = []string{fmt.Sprint(room)}
+	}
+	if row > 0 {
+		f["row_id"] = []string{fmt.Sprint(row)}
+	}
+	var ids []int64
+	for off := 0; ; off += dcim.MaxLimit {
+		page, err := s.Racks().List(ctx, dcim.ListQuery{Limit: dcim.MaxLimit, Offset: off, Filters: f})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page.Results {
+			ids = append(ids, r.ID)
+		}
+		if off+dcim.MaxLimit >= page.Count {
+			break
+		}
+	}
+	if len(ids) == 0 {
+		return nil, dcim.Invalid("site", "you have no racks there")
+	}
+	return ids, nil
 }

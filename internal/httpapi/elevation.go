@@ -7,6 +7,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/store"
 	"github.com/plenum-dcim/plenum/internal/web/elevation"
 )
@@ -44,14 +45,32 @@ func registerElevation(api huma.API, s *store.Store) {
 
 // elevationOf gathers one rack's devices, their types and the reservations for the drawing.
 func elevationOf(ctx context.Context, s *store.Store, rackID int64, face string) (elevation.Input, error) {
+	tenant, limited := dcim.ActorFrom(ctx).Tenant()
+	if limited { // a tenant user draws its own racks only
+		if _, err := s.Racks().Get(ctx, rackID); err != nil {
+			return elevation.Input{}, err
+		}
+	}
 	v, err := s.RackView(ctx, rackID)
 	if err != nil {
 		return elevation.Input{}, err
 	}
-	in := elevation.Input{Rack: v.Rack, Face: face, Reservations: v.Reservations, Now: timeNow()}
+	in := elevation.Input{Rack: v.Rack, Face: face, Now: timeNow()}
+	for _, r := range v.Reservations {
+		if limited && (r.TenantID == nil || *r.TenantID != tenant) {
+			r.Description, r.TenantID = "reserved", nil // another's reservation: the units, not whose or why
+		}
+		in.Reservations = append(in.Reservations, r)
+	}
 	for _, d := range v.Devices {
-		in.Items = append(in.Items, elevation.Item{Device: d.Device, TypeName: d.Manufacturer + " " + d.Model,
-			UHeight: d.UHeight, FullDepth: d.FullDepth, TenantName: d.TenantName})
+		it := elevation.Item{Device: d.Device, TypeName: d.Manufacturer + " " + d.Model,
+			UHeight: d.UHeight, FullDepth: d.FullDepth, TenantName: d.TenantName}
+		if limited && d.Device.TenantID != nil && *d.Device.TenantID != tenant {
+			// Another tenant's device in this rack: drawn as occupied space, nothing more.
+			it.Device = dcim.Device{Meta: dcim.Meta{ID: 0}, Position: d.Device.Position, Face: d.Device.Face, RackID: d.Device.RackID}
+			it.Device.Name, it.TypeName, it.TenantName = "occupied", "", ""
+		}
+		in.Items = append(in.Items, it)
 	}
 	return in, nil
 }

@@ -1224,9 +1224,12 @@ func TestAuth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		past := time.Now().Add(-time.Minute)
-		_, expired, err := e.st.CreateToken(ctx, "old", true, &past)
+		soon := time.Now().Add(time.Hour)
+		old, expired, err := e.st.CreateToken(ctx, "old", true, &soon)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.st.DB().ExecContext(ctx, "UPDATE tokens SET expires = $1 WHERE id = $2", time.Now().Add(-time.Minute).UTC(), old.ID); err != nil {
 			t.Fatal(err)
 		}
 		_, alice, err := e.st.CreateToken(ctx, "alice", true, nil)
@@ -1248,6 +1251,7 @@ func TestAuth(t *testing.T) {
 		}
 		reads := []string{Prefix + "/sites", itemPath("sites", site), Prefix + "/changes", Prefix + "/status", Prefix + "/openapi.json"}
 
+		client := "192.0.2.1:1234"
 		raw := func(header, method, path string, body any) response {
 			var rd io.Reader
 			if body != nil {
@@ -1255,6 +1259,7 @@ func TestAuth(t *testing.T) {
 				rd = bytes.NewReader(j)
 			}
 			req := httptest.NewRequest(method, path, rd)
+			req.RemoteAddr = client
 			if header != "" {
 				req.Header.Set("Authorization", header)
 			}
@@ -1263,16 +1268,18 @@ func TestAuth(t *testing.T) {
 			e.h.ServeHTTP(rec, req)
 			return response{rec.Code, rec.Header(), rec.Body.Bytes()}
 		}
-		for _, h := range []struct{ name, header string }{
-			{"no header", ""},
-			{"empty bearer", "Bearer "},
-			{"bearer without space", "Bearer" + e.token},
-			{"basic auth", "Basic dGVzdGVyOnNlY3JldA=="},
-			{"unknown token", "Bearer plm_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
-			{"not a plenum token", "Bearer " + strings.TrimPrefix(e.token, "plm_")},
-			{"token with junk", "Bearer " + e.token + "x"},
-			{"expired token", "Bearer " + expired},
+		for i, h := range []struct{ name, header, secret string }{
+			{"no header", "", ""},
+			{"empty bearer", "Bearer ", ""},
+			{"bearer without space", "Bearer" + e.token, ""},
+			{"basic auth", "Basic dGVzdGVyOnNlY3JldA==", ""},
+			{"unknown token", "Bearer plm_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ""},
+			{"not a plenum token", "Bearer " + strings.TrimPrefix(e.token, "plm_"), ""},
+			{"token with junk", "Bearer " + e.token + "x", ""},
+			{"expired token", "Bearer " + expired, expired},
 		} {
+			// Each case is its own client, so that no case exhausts the guesses a client is allowed.
+			client = fmt.Sprintf("192.0.2.%d:1234", 10+i)
 			t.Run(h.name, func(t *testing.T) {
 				before := e.snapshot(t)
 				for _, p := range reads {
@@ -1280,6 +1287,22 @@ func TestAuth(t *testing.T) {
 				}
 				for _, w := range writes {
 					checkProblem(t, w.method+" "+w.path, raw(h.header, w.method, w.path, w.body), want{status: http.StatusUnauthorized})
+				}
+				if h.secret != "" {
+					// A refused token that exists is audited, one entry per request, and nothing else changes.
+					refused := e.list(t, Prefix+"/changes?action=token-refused&object_type=token&object_id="+strconv.FormatInt(old.ID, 10)+"&limit=1000")
+					if refused.Count != len(reads)+len(writes) {
+						t.Errorf("%d token-refused entries, want %d", refused.Count, len(reads)+len(writes))
+					}
+					before["changes"] = ""
+					after := e.snapshot(t)
+					after["changes"] = ""
+					for _, c := range snapshotColls {
+						if before[c] != after[c] {
+							t.Errorf("%s changed %s", h.name, c)
+						}
+					}
+					return
 				}
 				e.unchangedSince(t, before, h.name)
 			})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -144,6 +145,13 @@ func registerLoads(api huma.API, s *store.Store, svc *power.Service) {
 		out := &loadsOutput{}
 		out.Body.SiteID, out.Body.Basis = in.Site, power.Basis(in.Basis)
 		out.Body.Nodes = site.Loads(power.Basis(in.Basis), in.Kind)
+		if tenant, ok := dcim.ActorFrom(ctx).Tenant(); ok { // a tenant user sees its racks' PDUs only
+			mine, err := s.TenantPowerNodes(ctx, tenant)
+			if err != nil {
+				return nil, problem(err)
+			}
+			out.Body.Nodes = slices.DeleteFunc(out.Body.Nodes, func(n power.NodeLoad) bool { return !mine[n.Node.ID] })
+		}
 		if out.Body.Nodes == nil {
 			out.Body.Nodes = []power.NodeLoad{}
 		}

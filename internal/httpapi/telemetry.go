@@ -15,12 +15,7 @@ import (
 
 // registerTelemetry mounts the push endpoints and the Prometheus query API, behind the same
 // authentication as the rest.
-func registerTelemetry(mux *http.ServeMux, t *telemetry.Store) { t.Register(mux, Prefix) }
-
-// readPOST are the paths a read-only token may POST to: queries sent as forms (Grafana does).
-var readPOST = map[string]bool{
-	Prefix + "/query": true, Prefix + "/query_range": true, Prefix + "/series": true, Prefix + "/labels": true,
-}
+func registerTelemetry(mux telemetry.Mux, t *telemetry.Store) { t.Register(mux, Prefix) }
 
 // PollStatusBody is every poll target's health.
 type PollStatusBody struct {

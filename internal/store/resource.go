@@ -44,9 +44,12 @@ func (r Resource[T]) List(ctx context.Context, lq dcim.ListQuery) (dcim.Page[T],
 
 // Get returns one object.
 func (r Resource[T]) Get(ctx context.Context, id int64) (T, error) {
+	var zero T
+	if err := r.tb.visible(ctx, r.s.db, id); err != nil {
+		return zero, err
+	}
 	v, err := r.tb.get(ctx, r.s.db, r.s.dialect, id, false)
 	if err != nil {
-		var zero T
 		return zero, err
 	}
 	return *v, nil
@@ -219,6 +222,9 @@ func (r Resource[T]) createTx(ctx context.Context, t *tx, v T) (T, error) {
 	if err := r.afterWrite(ctx, t, nil, &v); err != nil {
 		return v, err
 	}
+	if err := tb.stayVisible(ctx, t, tb.meta(&v).ID); err != nil {
+		return v, err
+	}
 	return v, t.logChange(ctx, "create", tb.objType, tb.meta(&v).ID, tb.repr(&v), nil, &v)
 }
 
@@ -229,6 +235,9 @@ func (r Resource[T]) updateTx(ctx context.Context, t *tx, v T) (T, error) {
 	}
 	t.forget()
 	id := tb.meta(&v).ID
+	if err := tb.visible(ctx, t, id); err != nil {
+		return v, err
+	}
 	old, err := tb.get(ctx, t, t.s.dialect, id, true)
 	if err != nil {
 		return v, err
@@ -256,6 +265,9 @@ func (r Resource[T]) updateTx(ctx context.Context, t *tx, v T) (T, error) {
 	if err := r.afterWrite(ctx, t, old, &v); err != nil {
 		return v, err
 	}
+	if err := tb.stayVisible(ctx, t, id); err != nil {
+		return v, err
+	}
 	return v, t.logChange(ctx, "update", tb.objType, id, tb.repr(&v), old, &v)
 }
 
@@ -273,6 +285,9 @@ func (r Resource[T]) unchanged(old, v *T) (bool, error) {
 
 func (r Resource[T]) patchTx(ctx context.Context, t *tx, id int64, patch map[string]json.RawMessage) (T, error) {
 	var zero T
+	if err := r.tb.visible(ctx, t, id); err != nil {
+		return zero, err
+	}
 	old, err := r.tb.get(ctx, t, t.s.dialect, id, true)
 	if err != nil {
 		return zero, err
@@ -311,6 +326,9 @@ func (r Resource[T]) deleteTx(ctx context.Context, t *tx, id int64) error {
 	tb := r.tb
 	t.forget()
 	t.seen = nil
+	if err := tb.visible(ctx, t, id); err != nil {
+		return err
+	}
 	old, err := tb.get(ctx, t, t.s.dialect, id, true)
 	if err != nil {
 		return err

@@ -55,6 +55,9 @@ type Store struct {
 	now     func() time.Time
 }
 
+// SetClock replaces the store's clock (tests of expiry: tokens, sessions). now must return UTC.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
 // Open opens the database named by url and applies pending migrations. url is a postgres:// (or
 // postgresql://) URL, or sqlite:PATH for a SQLite file (created with its directory if missing).
 func Open(ctx context.Context, url string) (*Store, error) {

@@ -175,18 +175,30 @@ func TestTokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := st.Authenticate(ctx, secret)
+		_, got, err := st.Authenticate(ctx, secret)
 		if err != nil || got.ID != tok.ID || got.WriteEnabled || got.LastUsed == nil {
 			t.Fatalf("authenticate: %+v %v", got, err)
 		}
-		if _, err := st.Authenticate(ctx, secret+"x"); dcim.ErrorCode(err) != dcim.EUnauthorized {
+		if _, _, err := st.Authenticate(ctx, secret+"x"); dcim.ErrorCode(err) != dcim.EUnauthorized {
 			t.Fatalf("wrong secret: %v", err)
 		}
 		past := time.Now().Add(-time.Minute)
-		_, old, _ := st.CreateToken(ctx, "old", true, &past)
-		if _, err := st.Authenticate(ctx, old); dcim.ErrorCode(err) != dcim.EUnauthorized {
+		if _, _, err := st.CreateToken(ctx, "old", true, &past); dcim.ErrorCode(err) != dcim.EInvalid {
+			t.Fatalf("token expired at creation: %v", err)
+		}
+		soon := time.Now().Add(time.Hour)
+		_, old, err := st.CreateToken(ctx, "old", true, &soon)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.Authenticate(ctx, old); err != nil {
+			t.Fatalf("before expiry: %v", err)
+		}
+		st.SetClock(func() time.Time { return soon.Add(time.Second).UTC() })
+		if _, _, err := st.Authenticate(ctx, old); dcim.ErrorCode(err) != dcim.EUnauthorized {
 			t.Fatalf("expired: %v", err)
 		}
+		st.SetClock(func() time.Time { return time.Now().UTC() })
 		// Only the hash is stored.
 		var n int
 		if err := st.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM tokens WHERE key_hash = $1 OR prefix = $1", secret).Scan(&n); err != nil || n != 0 {
@@ -195,7 +207,7 @@ func TestTokens(t *testing.T) {
 		if err := st.RevokeToken(ctx, tok.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.Authenticate(ctx, secret); dcim.ErrorCode(err) != dcim.EUnauthorized {
+		if _, _, err := st.Authenticate(ctx, secret); dcim.ErrorCode(err) != dcim.EUnauthorized {
 			t.Fatalf("revoked: %v", err)
 		}
 	})

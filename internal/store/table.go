@@ -276,6 +276,15 @@ func (tb *table[T]) list(ctx context.Context, q querier, lq dcim.ListQuery) (dci
 	if err != nil {
 		return dcim.Page[T]{}, err
 	}
+	scope, err := tenantScope(ctx, tb.name, &args)
+	if err != nil {
+		return dcim.Page[T]{}, err
+	}
+	if scope != "" && where == "" {
+		where = " WHERE " + scope
+	} else if scope != "" {
+		where += " AND " + scope
+	}
 	order, err := tb.orderBy(lq.Ordering)
 	if err != nil {
 		return dcim.Page[T]{}, err
@@ -333,8 +342,19 @@ func (tb *table[T]) checkGeneric(ctx context.Context, t *tx, v *T) error {
 		if t.seen[key] {
 			continue
 		}
+		// To a tenant user, another tenant's object does not exist.
+		args := []any{fk}
+		scope, err := tenantScope(ctx, r.table, &args)
+		if dcim.ErrorCode(err) == dcim.EForbidden {
+			return dcim.Invalid(r.field, "%s %v does not exist", r.objType, fk)
+		} else if err != nil {
+			return err
+		}
+		if scope != "" {
+			scope = " AND " + scope
+		}
 		var one int
-		err := t.QueryRowContext(ctx, "SELECT 1 FROM "+r.table+" WHERE id = $1", fk).Scan(&one)
+		err = t.QueryRowContext(ctx, "SELECT 1 FROM "+r.table+" WHERE id = $1"+scope, args...).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return dcim.Invalid(r.field, "%s %v does not exist", r.objType, fk)
 		}

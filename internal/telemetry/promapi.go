@@ -24,6 +24,9 @@ import (
 // paths, parameters (query string or form body) and JSON, so that Grafana's Prometheus data source
 // and promtool work against Plenum.
 
+// DefaultQueryTimeout bounds a query that names no timeout, as Prometheus's --query.timeout.
+const DefaultQueryTimeout = 2 * time.Minute
+
 // maxPoints is the most points a range query may return per series, as Prometheus.
 const maxPoints = 11000
 
@@ -124,7 +127,7 @@ func (a *API) Query(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer cancel()
-	q, err := a.s.engine.NewInstantQuery(ctx, a.s.db, promql.NewPrometheusQueryOpts(false, 0, nil), r.Form.Get("query"), ts)
+	q, err := a.s.engine.NewInstantQuery(ctx, a.s.queryable(r.Context()), promql.NewPrometheusQueryOpts(false, 0, nil), r.Form.Get("query"), ts)
 	if err != nil {
 		writeError(w, &apiError{http.StatusBadRequest, "bad_data", err})
 		return
@@ -177,7 +180,7 @@ func (a *API) QueryRange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer cancel()
-	q, err := a.s.engine.NewRangeQuery(ctx, a.s.db, promql.NewPrometheusQueryOpts(false, 0, nil), r.Form.Get("query"), start, end, step)
+	q, err := a.s.engine.NewRangeQuery(ctx, a.s.queryable(r.Context()), promql.NewPrometheusQueryOpts(false, 0, nil), r.Form.Get("query"), start, end, step)
 	if err != nil {
 		writeError(w, &apiError{http.StatusBadRequest, "bad_data", err})
 		return
@@ -196,7 +199,7 @@ func withTimeout(r *http.Request) (context.Context, context.CancelFunc, *apiErro
 		c, cancel := context.WithTimeout(ctx, d)
 		return c, cancel, nil
 	}
-	c, cancel := context.WithCancel(ctx)
+	c, cancel := context.WithTimeout(ctx, DefaultQueryTimeout)
 	return c, cancel, nil
 }
 
@@ -226,7 +229,7 @@ func (a *API) querier(r *http.Request) (storage.Querier, int64, int64, *apiError
 	if e != nil {
 		return nil, 0, 0, e
 	}
-	q, err := a.s.db.Querier(start.UnixMilli(), end.UnixMilli())
+	q, err := a.s.queryable(r.Context()).Querier(start.UnixMilli(), end.UnixMilli())
 	if err != nil {
 		return nil, 0, 0, &apiError{http.StatusInternalServerError, "internal", err}
 	}
