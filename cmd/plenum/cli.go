@@ -244,7 +244,11 @@ func tokenCommand() *cli.Command {
 					if err != nil {
 						return fmt.Errorf("token revoke: want a token id, got %q", cmd.Args().First())
 					}
-					return st.RevokeToken(ctx, id)
+					if err := st.RevokeToken(ctx, id); err != nil {
+						return fmt.Errorf("token revoke: %w", err)
+					}
+					fmt.Fprintf(cmd.Writer, "token %d revoked\n", id)
+					return nil
 				}),
 			},
 		},

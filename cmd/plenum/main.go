@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -97,6 +98,17 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Logger == nil {
 		m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: m.Config.LogLevel}))
 	}
+	if (m.Config.TLSCert == "") != (m.Config.TLSKey == "") {
+		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	var certs []tls.Certificate // loaded now: a bad file is an error here, not a server that never answers
+	if m.Config.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(m.Config.TLSCert, m.Config.TLSKey)
+		if err != nil {
+			return fmt.Errorf("--tls-cert, --tls-key: %w", err)
+		}
+		certs = []tls.Certificate{cert}
+	}
 	st, err := store.Open(ctx, m.Config.DatabaseURL())
 	if err != nil {
 		return err
@@ -155,10 +167,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("single sign-on: %w", err)
 		}
 	}
-	tls := m.Config.TLSCert != "" || m.Config.TLSKey != ""
-	if tls && (m.Config.TLSCert == "" || m.Config.TLSKey == "") {
-		return fmt.Errorf("--tls-cert and --tls-key go together")
-	}
+	secure := certs != nil
 	mux := http.NewServeMux()
 	measured := power.NewService(st, measuredLoads{st: st, ts: m.Telemetry})
 	m.rolled = make(chan struct{})
@@ -173,11 +182,11 @@ func (m *Main) Run(ctx context.Context) error {
 		measured.Watch(pctx, func(site int64, err error) { m.Logger.Warn("measured loads", "site", site, "error", err) })
 	}()
 	api := httpapi.New(httpapi.Config{Store: st, Power: measured, Telemetry: m.Telemetry, Pollers: pollers, Version: version, Logger: m.Logger,
-		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), TLS: tls, OIDC: provider})
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), TLS: secure, OIDC: provider})
 	mux.Handle("/api/", api)
 	mux.Handle("POST /write", api) // InfluxDB 1.x clients write here
 	mux.Handle("GET /metrics", api)
-	mux.Handle("GET /{$}", httpapi.SecurityHeaders(tls, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("GET /{$}", httpapi.SecurityHeaders(secure, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintf(w, "Plenum %s\nAPI: %s/ (Authorization: Bearer <token>, or sign in: POST %s/auth/login)\nOpenAPI: %s/openapi.json\n",
 			version, httpapi.Prefix, httpapi.Prefix, httpapi.Prefix)
@@ -193,8 +202,9 @@ func (m *Main) Run(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 	m.done = make(chan error, 1)
-	if tls {
-		go func() { m.done <- m.server.ServeTLS(ln, m.Config.TLSCert, m.Config.TLSKey) }()
+	if secure {
+		m.server.TLSConfig = &tls.Config{Certificates: certs}
+		go func() { m.done <- m.server.ServeTLS(ln, "", "") }()
 	} else {
 		go func() { m.done <- m.server.Serve(ln) }()
 	}
@@ -225,6 +235,8 @@ func (m *Main) Close() error {
 		if err := <-m.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
+	} else if m.listener != nil { // Run failed after listening: nothing serves it
+		errs = append(errs, m.listener.Close())
 	}
 	if m.stopPoll != nil {
 		m.stopPoll()

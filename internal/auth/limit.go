@@ -56,9 +56,10 @@ func (l *Limiter) Fail(key string) {
 		l.keys[key] = s
 	}
 	s.count++
-	if over := s.count - l.Free; over > 0 {
+	// The Free-th failure locks the key; each further one doubles the lockout.
+	if over := s.count - l.Free; over >= 0 {
 		d := l.Lockout
-		for i := 1; i < over && d < l.MaxLockout; i++ {
+		for i := 0; i < over && d < l.MaxLockout; i++ {
 			d *= 2
 		}
 		s.until = now.Add(min(d, l.MaxLockout))

@@ -38,6 +38,7 @@ type BillSource interface {
 
 // Bill is a tenant's bill for a month at a site.
 type Bill struct {
+	ID           int64      `json:"id,omitempty" doc:"an issued bill's id (GET /api/v1/bills/{id}); none on a draft"`
 	TenantID     int64      `json:"tenant_id"`
 	SiteID       int64      `json:"site_id"`
 	Month        string     `json:"month"`

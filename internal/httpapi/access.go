@@ -85,7 +85,7 @@ var routeRules = map[string]rule{
 	"GET " + Prefix + "/openapi-3.0.json":         {level: signedIn},
 	"GET " + Prefix + "/openapi-3.0.yaml":         {level: signedIn},
 	"POST " + Prefix + "/auth/login":              {level: public},
-	"POST " + Prefix + "/auth/logout":             {level: signedIn, read: true},
+	"POST " + Prefix + "/auth/logout":             {level: signedIn},
 	"GET " + Prefix + "/auth/me":                  {level: signedIn},
 	"POST " + Prefix + "/auth/password":           {level: signedIn},
 	"GET " + Prefix + "/auth/oidc/login":          {level: public},

@@ -52,6 +52,12 @@ func New(cfg Config) http.Handler {
 }
 
 func build(cfg Config) (huma.API, http.Handler) {
+	api, _, h := buildRouted(cfg)
+	return api, h
+}
+
+// buildRouted builds the API and returns its router too (the matrix test walks its routes).
+func buildRouted(cfg Config) (huma.API, *router, http.Handler) {
 	mux := newRouter()
 	api := newAPI(mux, cfg.Version)
 	s := cfg.Store
@@ -117,7 +123,7 @@ func build(cfg Config) (huma.API, http.Handler) {
 		mux.Handle("GET /metrics", cfg.Metrics)
 	}
 	mux.checkRules()
-	return api, SecurityHeaders(cfg.TLS, g)
+	return api, mux, SecurityHeaders(cfg.TLS, g)
 }
 
 // newAPI configures huma: OpenAPI at /api/v1/openapi.json, no docs page (it would load scripts from

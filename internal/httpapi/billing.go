@@ -86,7 +86,7 @@ func registerBilling(api huma.API, s *store.Store, samples energy.SampleSource) 
 		if err != nil {
 			return nil, problem(err)
 		}
-		_, err = s.IssueBill(ctx, b.TenantID, b.SiteID, b.Month, in.Body.Reason, func(version int, at time.Time) (float64, []byte, error) {
+		stored, err := s.IssueBill(ctx, b.TenantID, b.SiteID, b.Month, in.Body.Reason, func(version int, at time.Time) (float64, []byte, error) {
 			b.Draft, b.Version, b.Issued, b.Reason = false, version, &at, in.Body.Reason
 			doc, err := json.Marshal(b)
 			return b.Total, doc, err
@@ -94,6 +94,7 @@ func registerBilling(api huma.API, s *store.Store, samples energy.SampleSource) 
 		if err != nil {
 			return nil, problem(err)
 		}
+		b.ID = stored.ID
 		return &billOutput{Body: b}, nil
 	})
 	huma.Register(api, huma.Operation{
@@ -139,12 +140,16 @@ func registerBilling(api huma.API, s *store.Store, samples energy.SampleSource) 
 		if tenant, ok := dcim.ActorFrom(ctx).Tenant(); ok && sb.TenantID != tenant {
 			return nil, problem(dcim.NotFound("bill", in.ID)) // another tenant's bill does not exist
 		}
-		if in.Format == "json" {
-			return &fileOutput{ContentType: "application/json", Body: sb.Document}, nil
-		}
 		b, err := decodeBill(sb)
 		if err != nil {
 			return nil, problem(err)
+		}
+		if in.Format == "json" {
+			doc, err := json.Marshal(b)
+			if err != nil {
+				return nil, problem(err)
+			}
+			return &fileOutput{ContentType: "application/json", Body: doc}, nil
 		}
 		var buf bytes.Buffer
 		if err := energy.WriteBillCSV(&buf, b); err != nil {
@@ -160,5 +165,6 @@ func decodeBill(sb store.StoredBill) (*energy.Bill, error) {
 	if err := json.Unmarshal(sb.Document, &b); err != nil {
 		return nil, fmt.Errorf("bill %d: %w", sb.ID, err)
 	}
+	b.ID = sb.ID
 	return &b, nil
 }

@@ -74,9 +74,9 @@ func registerAuth(api huma.API, s *store.Store, g *guard, provider *auth.OIDC) {
 			}
 			return nil, problem(err)
 		}
-		for _, k := range keys {
-			g.logins.Succeed(k)
-		}
+		// The name's count is cleared; the address's is not, so that one's own account does not buy
+		// more guesses at others'.
+		g.logins.Succeed(keys[1])
 		return g.startSession(ctx, u)
 	})
 	huma.Register(api, huma.Operation{

@@ -3,7 +3,10 @@ package httpapi
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -46,7 +49,7 @@ type userPasswordInput struct {
 type tokenCreateInput struct {
 	Body struct {
 		Name     string   `json:"name" minLength:"1" maxLength:"100"`
-		Scope    string   `json:"scope" enum:"read,write" default:"read"`
+		Scope    string   `json:"scope" required:"false" enum:"read,write" default:"read"`
 		Expires  string   `json:"expires,omitempty" required:"false" doc:"a lifetime (12h, 30d) or a time; left out: never"`
 		Networks []string `json:"networks,omitempty" required:"false" maxItems:"64" doc:"source networks (CIDR) it is accepted from"`
 		User     string   `json:"user,omitempty" required:"false" doc:"whose token (admins only; default: yours)"`
@@ -173,7 +176,14 @@ func registerUsers(api huma.API, s *store.Store) {
 			}
 			user = u.Name
 		}
-		tok, secret, err := s.IssueToken(ctx, store.TokenSpec{Name: b.Name, User: user, Write: b.Scope == "write", Expires: exp, Networks: b.Networks})
+		spec := store.TokenSpec{Name: b.Name, User: user, Write: b.Scope == "write", Expires: exp, Networks: b.Networks}
+		if a.TokenID != 0 {
+			// A token makes no token looser than itself: none that outlives it or reaches from further.
+			if err := noLooser(ctx, s, a.TokenID, &spec); err != nil {
+				return nil, problem(err)
+			}
+		}
+		tok, secret, err := s.IssueToken(ctx, spec)
 		if err != nil {
 			return nil, problem(err)
 		}
@@ -195,4 +205,43 @@ func registerUsers(api huma.API, s *store.Store) {
 		}
 		return nil, nil
 	})
+}
+
+// noLooser checks a token asked for with another token: it expires no later than the caller, and
+// comes from no network the caller does not (it takes the caller's networks when it names none).
+func noLooser(ctx context.Context, s *store.Store, callerID int64, spec *store.TokenSpec) error {
+	caller, err := s.TokenByID(ctx, callerID)
+	if err != nil {
+		return err
+	}
+	if caller.Expires != nil && (spec.Expires == nil || spec.Expires.After(*caller.Expires)) {
+		return dcim.Invalid("expires", "a token cannot make one that outlives it: give a time before %s", caller.Expires.Format(time.RFC3339))
+	}
+	if len(caller.Networks) == 0 {
+		return nil
+	}
+	if len(spec.Networks) == 0 {
+		spec.Networks = caller.Networks
+		return nil
+	}
+	for i, n := range spec.Networks {
+		p, err := netip.ParsePrefix(strings.TrimSpace(n))
+		if err != nil {
+			if a, aerr := netip.ParseAddr(strings.TrimSpace(n)); aerr == nil {
+				p = netip.PrefixFrom(a, a.BitLen())
+			} else {
+				continue // IssueToken names it
+			}
+		}
+		inside := false
+		for _, c := range caller.Networks {
+			if cp, err := netip.ParsePrefix(c); err == nil && cp.Bits() <= p.Bits() && cp.Contains(p.Addr()) {
+				inside = true
+			}
+		}
+		if !inside {
+			return dcim.Invalid(fmt.Sprintf("networks[%d]", i), "%s is outside the networks of the token making it (%s)", n, strings.Join(caller.Networks, ", "))
+		}
+	}
+	return nil
 }

@@ -22,6 +22,15 @@ func mustGet[T any](ctx context.Context, t *tx, tb *table[T], id int64, field st
 	if c, ok := t.objs[key]; ok && (c.locked || !lock) {
 		return c.v.(*T), nil
 	}
+	// To a tenant user, an object it does not see does not exist (its name, its contents, its
+	// conflicts stay hidden).
+	if _, tenant := t.actor.Tenant(); tenant {
+		if ok, err := inScope(ctx, t, tb.name, id); !ok && (err == nil || dcim.ErrorCode(err) == dcim.EForbidden) {
+			return nil, dcim.Invalid(field, "%s %d does not exist", tb.objType, id)
+		} else if err != nil {
+			return nil, err
+		}
+	}
 	v, err := tb.peek(ctx, t, t.s.dialect, id, lock)
 	if dcim.ErrorCode(err) == dcim.ENotFound {
 		return nil, dcim.Invalid(field, "%s %d does not exist", tb.objType, id)

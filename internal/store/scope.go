@@ -13,8 +13,9 @@ import (
 
 // What a tenant user sees (issue #6), in one place: for each table, the rows that are the tenant's,
 // as an SQL condition on the table's columns with $T for the tenant id. A table not listed is not
-// shown to tenants at all. Every list, get, search, filter, export and bulk operation of the
-// generic resources goes through tenantScope, so no path reads around it.
+// shown to tenants at all; an empty condition shows every row. Every list, get, search, filter,
+// export and bulk operation of the generic resources goes through tenantScope, and every object a
+// write names goes through it (mustGet, the reference checks), so no path reads around it.
 //
 // A tenant's racks are those assigned to it; its devices are those assigned to it and, in its
 // racks, those assigned to no one (the rack PDUs that feed its equipment); its rooms, rows and
@@ -26,8 +27,8 @@ var tenantScopes = map[string]string{
 	"rack_rows":         "id IN (SELECT row_id FROM racks WHERE tenant_id = $T)",
 	"racks":             "tenant_id = $T",
 	"rack_reservations": "tenant_id = $T AND rack_id IN (SELECT id FROM racks WHERE tenant_id = $T)",
-	"manufacturers":     "1 = 1",
-	"device_types":      "1 = 1",
+	"manufacturers":     "", // all
+	"device_types":      "",
 	"devices":           tenantDevices,
 	"power_ports":       "device_id IN (SELECT id FROM devices WHERE " + tenantDevices + ")",
 	"power_outlets":     "device_id IN (SELECT id FROM devices WHERE " + tenantDevices + ")",
@@ -51,6 +52,9 @@ func tenantScope(ctx context.Context, table string, args *[]any) (string, error)
 	cond, ok := tenantScopes[table]
 	if !ok {
 		return "", dcim.Errorf(dcim.EForbidden, "a tenant user cannot see %s", strings.ReplaceAll(table, "_", " "))
+	}
+	if cond == "" {
+		return "", nil
 	}
 	*args = append(*args, tenant)
 	return "(" + strings.ReplaceAll(cond, "$T", "$"+strconv.Itoa(len(*args))) + ")", nil

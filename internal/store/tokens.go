@@ -229,6 +229,15 @@ func (s *Store) Tokens(ctx context.Context, user ...int64) ([]dcim.Token, error)
 	return out, rows.Err()
 }
 
+// TokenByID returns a token (never its secret).
+func (s *Store) TokenByID(ctx context.Context, id int64) (dcim.Token, error) {
+	tok, err := scanToken(s.db.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return tok, dcim.NotFound(dcim.TypeToken, id)
+	}
+	return tok, err
+}
+
 // RevokeToken deletes a token; its secret is refused from then on. owner > 0 limits it to that
 // user's tokens (a user revoking its own): another's token is not found.
 func (s *Store) RevokeToken(ctx context.Context, id int64, owner ...int64) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/util/annotations"
@@ -76,9 +77,9 @@ func (q filteredQuerier) LabelNames(ctx context.Context, hints *storage.LabelHin
 // labels collects what each visible series matching ms contributes, sorted.
 func (q filteredQuerier) labels(ctx context.Context, each func(labels.Labels, func(string)), ms []*labels.Matcher) ([]string, annotations.Annotations, error) {
 	if len(ms) == 0 {
-		ms = []*labels.Matcher{labels.MustNewMatcher(labels.MatchRegexp, labels.MetricName, ".+")}
+		ms = []*labels.Matcher{labels.MustNewMatcher(labels.MatchRegexp, model.MetricNameLabel, ".+")}
 	}
-	set := q.Select(ctx, false, &storage.SelectHints{Func: "series"}, ms...)
+	set := q.Select(ctx, false, nil, ms...) // nil hints: the querier's own time range
 	seen := map[string]bool{}
 	out := []string{}
 	for set.Next() {
