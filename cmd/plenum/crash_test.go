@@ -214,7 +214,7 @@ func TestPollCommand(t *testing.T) {
 		}
 	}
 	app := newApp()
-	var out syncBuffer
+	var out testpeer.SyncBuffer
 	app.Writer, app.ErrWriter = &out, &out
 	for _, bad := range []string{"modbus://10.0.0.1:502", "snmp://10.0.0.1"} {
 		if err := app.Run(context.Background(), []string{"plenum", "poll", bad}); err == nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,8 +11,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -39,28 +38,10 @@ func TestMain(m *testing.M) {
 	testpeer.Main(m)
 }
 
-// syncBuffer is an output the server goroutine writes while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // plenum runs one CLI command to completion and returns what it printed.
 func plenum(t *testing.T, args ...string) string {
 	t.Helper()
-	var out syncBuffer
+	var out testpeer.SyncBuffer
 	app := newApp()
 	app.Writer = &out
 	if err := app.Run(context.Background(), append([]string{"plenum"}, args...)); err != nil {
@@ -72,25 +53,32 @@ func plenum(t *testing.T, args ...string) string {
 // server is `plenum serve` running in the background, as make demo starts it.
 type server struct {
 	url, token string
+	banner     string // what it printed up to and with the demo users
 	stop       func() error
 }
 
-var demoBanner = regexp.MustCompile(`serving at (http://\S+)\nAdmin token: (plm_\S+)`)
+// demoBanner is what `serve --demo` prints once serving: the URL, an admin token, and the demo
+// users, ending with a blank line.
+var demoBanner = regexp.MustCompile(`serving at (http://\S+)\nAdmin token: (plm_\S+)\n[^\n]*\nDemo users[^\n]*\n(?:  [^\n]*\n)+\n`)
 
+// serve runs `plenum serve` with args (on 127.0.0.1:0 unless they name --addr) until it has
+// printed its demo banner.
 func serve(t *testing.T, args ...string) server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out testpeer.SyncBuffer
 	app := newApp()
 	app.Writer = &out
 	done := make(chan error, 1)
-	go func() {
-		done <- app.Run(ctx, append([]string{"plenum", "serve", "--addr", "127.0.0.1:0", "--log-level", "warn"}, args...))
-	}()
+	cmd := []string{"plenum", "serve", "--log-level", "warn"}
+	if !slices.Contains(args, "--addr") {
+		cmd = append(cmd, "--addr", "127.0.0.1:0")
+	}
+	go func() { done <- app.Run(ctx, append(cmd, args...)) }()
 	deadline := time.After(2 * time.Minute)
 	for {
 		if m := demoBanner.FindStringSubmatch(out.String()); m != nil {
-			return server{url: m[1], token: m[2], stop: func() error {
+			return server{url: m[1], token: m[2], banner: m[0], stop: func() error {
 				cancel()
 				select {
 				case err := <-done:
@@ -350,7 +338,7 @@ func TestUserCommand(t *testing.T) {
 		t.Errorf("an unknown user: %v", err)
 	}
 	app := newApp()
-	var buf syncBuffer
+	var buf testpeer.SyncBuffer
 	app.Writer, app.Reader = &buf, strings.NewReader("a much longer passphrase\n")
 	if err := app.Run(ctx, []string{"plenum", "user", "reset-password", "--data", data, "--password-stdin", "ops"}); err != nil || strings.Contains(buf.String(), "Password:") {
 		t.Fatalf("reset-password: %v %q", err, buf.String())

@@ -15,6 +15,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/plenum-dcim/plenum/internal/auth"
 	"github.com/plenum-dcim/plenum/internal/demo"
+	"github.com/plenum-dcim/plenum/internal/testpeer"
 )
 
 // startMain runs a server from cfg (port 0 on loopback unless cfg says otherwise, SQLite in a
@@ -56,7 +58,7 @@ func startMain(t *testing.T, cfg Config, logger *slog.Logger) *Main {
 
 // runCLI runs one CLI command, returning what it printed and its error.
 func runCLI(stdin string, args ...string) (string, error) {
-	var out syncBuffer
+	var out testpeer.SyncBuffer
 	app := newApp()
 	app.Writer, app.ErrWriter = &out, &out
 	if stdin != "" {
@@ -382,44 +384,18 @@ var demoUserLine = regexp.MustCompile(`(?m)^  (\S+)\s+(admin|operator|viewer|ten
 // token, the demo users' printed passwords, and a stop function.
 func serveDemoCLI(t *testing.T, data, addr string) (string, string, map[string]string, func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
-	app := newApp()
-	app.Writer = &out
-	done := make(chan error, 1)
-	go func() {
-		done <- app.Run(ctx, []string{"plenum", "serve", "--demo", "--addr", addr, "--data", data, "--log-level", "warn"})
-	}()
-	stop := func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("server did not shut down within 30 s")
-		}
+	srv := serve(t, "--demo", "--addr", addr, "--data", data)
+	u, err := url.Parse(srv.url)
+	if err != nil {
+		t.Fatal(err)
 	}
-	complete := regexp.MustCompile(`serving at http://(\S+)\nAdmin token: (plm_\S+)\n[^\n]*\nDemo users[^\n]*\n((?:  [^\n]*\n)+)\n`)
-	deadline := time.After(2 * time.Minute)
-	for {
-		if sm := complete.FindStringSubmatch(out.String()); sm != nil {
-			_, port, _ := net.SplitHostPort(sm[1])
-			pws := map[string]string{}
-			for _, l := range demoUserLine.FindAllStringSubmatch(sm[3], -1) {
-				pws[l[1]] = l[3]
-			}
-			return "http://127.0.0.1:" + port, sm[2], pws, stop
-		}
-		select {
-		case err := <-done:
-			cancel()
-			t.Fatalf("serve exited: %v\n%s", err, out.String())
-		case <-deadline:
-			cancel()
-			t.Fatalf("no demo banner after 2 minutes:\n%s", out.String())
-		case <-time.After(20 * time.Millisecond):
+	pws := map[string]string{}
+	for _, l := range demoUserLine.FindAllStringSubmatch(srv.banner, -1) {
+		pws[l[1]] = l[3]
+	}
+	return "http://127.0.0.1:" + u.Port(), srv.token, pws, func() {
+		if err := srv.stop(); err != nil {
+			t.Errorf("serve: %v", err)
 		}
 	}
 }
@@ -577,7 +553,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	token := strings.TrimSpace(plenum(t, "token", "create", "--data", data, "--user", "dave", "--scope", "write"))
 	fenced := strings.TrimSpace(plenum(t, "token", "create", "--data", data, "--network", "192.0.2.0/24"))
 	revoked := strings.TrimSpace(plenum(t, "token", "create", "--data", data, "--name", "soon-gone"))
-	var logs syncBuffer
+	var logs testpeer.SyncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	m := startMain(t, Config{DataDir: data, LogLevel: slog.LevelDebug}, logger)
 	base := m.URL()

@@ -2,12 +2,10 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -322,25 +320,7 @@ func (p *portal) request(pattern string) (method, path string, body any) {
 // send makes a request as a role (a token secret; "" anonymous) from its own client address.
 func (p *portal) send(t *testing.T, secret, method, path string, body any, client string) response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		j, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = strings.NewReader(string(j))
-	}
-	req := httptest.NewRequest(method, path, rd)
-	req.RemoteAddr = client
-	if secret != "" {
-		req.Header.Set("Authorization", "Bearer "+secret)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	rec := httptest.NewRecorder()
-	p.e.h.ServeHTTP(rec, req)
-	return response{rec.Code, rec.Header(), rec.Body.Bytes()}
+	return doRequest(t, p.e.h, method, path, body, reqOpts{remote: client, token: secret})
 }
 
 // TestAuthorizationMatrix: every registered route, with every role, gets what the role allows:

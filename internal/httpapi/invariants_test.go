@@ -74,6 +74,20 @@ func (r response) String() string {
 // requestAs sends a request with token (none if empty). body is raw ([]byte, string) or marshalled.
 func (e *apiEnv) requestAs(t testing.TB, token, method, path string, body any) response {
 	t.Helper()
+	return doRequest(t, e.h, method, path, body, reqOpts{token: token})
+}
+
+// reqOpts is who sends a request and from where, and with what.
+type reqOpts struct {
+	remote  string // host:port; default httptest's 192.0.2.1:1234
+	token   string // Authorization: Bearer
+	cookies []*http.Cookie
+	csrf    string // X-CSRF-Token
+}
+
+// doRequest sends one request to h.
+func doRequest(t testing.TB, h http.Handler, method, path string, body any, o reqOpts) response {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -89,14 +103,23 @@ func (e *apiEnv) requestAs(t testing.TB, token, method, path string, body any) r
 		rd = bytes.NewReader(j)
 	}
 	req := httptest.NewRequest(method, path, rd)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	if o.remote != "" {
+		req.RemoteAddr = o.remote
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if o.token != "" {
+		req.Header.Set("Authorization", "Bearer "+o.token)
+	}
+	for _, c := range o.cookies {
+		req.AddCookie(c)
+	}
+	if o.csrf != "" {
+		req.Header.Set(csrfHeader, o.csrf)
+	}
 	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, req)
+	h.ServeHTTP(rec, req)
 	return response{rec.Code, rec.Header(), rec.Body.Bytes()}
 }
 

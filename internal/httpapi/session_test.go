@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -56,52 +55,6 @@ func forEachSessionEngine(t *testing.T, cfg func(t *testing.T, st *store.Store) 
 			fn(t, &apiEnv{engine: eng.Name, st: st, h: h, token: tok})
 		})
 	}
-}
-
-// sessOpts is who sends a request and from where.
-type sessOpts struct {
-	remote  string // host:port; default httptest's 192.0.2.1:1234
-	token   string // Authorization: Bearer
-	cookies []*http.Cookie
-	csrf    string // X-CSRF-Token
-}
-
-// sessDo sends one request to h.
-func sessDo(t testing.TB, h http.Handler, method, path string, body any, o sessOpts) response {
-	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case []byte:
-		rd = bytes.NewReader(b)
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(j)
-	}
-	req := httptest.NewRequest(method, path, rd)
-	if o.remote != "" {
-		req.RemoteAddr = o.remote
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if o.token != "" {
-		req.Header.Set("Authorization", "Bearer "+o.token)
-	}
-	for _, c := range o.cookies {
-		req.AddCookie(c)
-	}
-	if o.csrf != "" {
-		req.Header.Set(csrfHeader, o.csrf)
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return response{rec.Code, rec.Header(), rec.Body.Bytes()}
 }
 
 // sessCookie is the cookie name a response sets, or nil.
@@ -168,11 +121,11 @@ type sessBrowser struct {
 // do sends a request with the session cookie and, on changes, the CSRF token.
 func (b *sessBrowser) do(t testing.TB, method, path string, body any) response {
 	t.Helper()
-	o := sessOpts{remote: b.remote, cookies: []*http.Cookie{b.cookie}}
+	o := reqOpts{remote: b.remote, cookies: []*http.Cookie{b.cookie}}
 	if !safeMethod(method) {
 		o.csrf = b.csrf
 	}
-	return sessDo(t, b.h, method, path, body, o)
+	return doRequest(t, b.h, method, path, body, o)
 }
 
 // me is GET /auth/me with the browser's cookie.
@@ -184,8 +137,8 @@ func (b *sessBrowser) me(t testing.TB) response {
 // sessLoginRaw posts a login from remote, with extra cookies sent along.
 func sessLoginRaw(t testing.TB, h http.Handler, remote, name, password string, cookies ...*http.Cookie) response {
 	t.Helper()
-	return sessDo(t, h, http.MethodPost, Prefix+"/auth/login", obj{"name": name, "password": password},
-		sessOpts{remote: remote, cookies: cookies})
+	return doRequest(t, h, http.MethodPost, Prefix+"/auth/login", obj{"name": name, "password": password},
+		reqOpts{remote: remote, cookies: cookies})
 }
 
 // sessLogin signs in, which must succeed, and returns the browser.
@@ -228,32 +181,14 @@ func sessAnyContains(list []string, sub string) bool {
 	return false
 }
 
-// syncBuffer is a log sink the handler and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestSessionLogin: a right password starts a session (cookie attributes, CSRF token, who am I);
 // a wrong password, an unknown name and a disabled user are the same 401; the change log records
 // every attempt and never a password or its hash; the request log holds no secret either.
 func TestSessionLogin(t *testing.T) {
-	logs := map[string]*syncBuffer{}
+	logs := map[string]*testpeer.SyncBuffer{}
 	var mu sync.Mutex
 	forEachSessionEngine(t, func(t *testing.T, st *store.Store) Config {
-		buf := &syncBuffer{}
+		buf := &testpeer.SyncBuffer{}
 		mu.Lock()
 		logs[t.Name()] = buf
 		mu.Unlock()
@@ -395,7 +330,7 @@ func TestSessionCSRF(t *testing.T) {
 			{"the token with junk", b.csrf + "x"},
 		} {
 			before := e.snapshot(t)
-			r := sessDo(t, e.h, http.MethodPost, sites, obj{"name": "DC-A"}, sessOpts{remote: b.remote, cookies: cookie, csrf: c.csrf})
+			r := doRequest(t, e.h, http.MethodPost, sites, obj{"name": "DC-A"}, reqOpts{remote: b.remote, cookies: cookie, csrf: c.csrf})
 			checkProblem(t, "POST "+c.what, r, want{status: http.StatusForbidden, detail: csrfHeader})
 			e.unchangedSince(t, before, "POST "+c.what)
 		}
@@ -411,9 +346,9 @@ func TestSessionCSRF(t *testing.T) {
 		}
 
 		// PATCH and DELETE too.
-		r := sessDo(t, e.h, http.MethodPatch, item, obj{"name": "DC-B"}, sessOpts{remote: b.remote, cookies: cookie})
+		r := doRequest(t, e.h, http.MethodPatch, item, obj{"name": "DC-B"}, reqOpts{remote: b.remote, cookies: cookie})
 		checkProblem(t, "PATCH without token", r, want{status: http.StatusForbidden, detail: csrfHeader})
-		r = sessDo(t, e.h, http.MethodPatch, item, obj{"name": "DC-B"}, sessOpts{remote: b.remote, cookies: cookie, csrf: other.csrf})
+		r = doRequest(t, e.h, http.MethodPatch, item, obj{"name": "DC-B"}, reqOpts{remote: b.remote, cookies: cookie, csrf: other.csrf})
 		checkProblem(t, "PATCH with another session's token", r, want{status: http.StatusForbidden, detail: csrfHeader})
 		if got := e.get(t, "sites", id)["name"]; got != "DC-A" {
 			t.Errorf("refused PATCH changed the name to %v", got)
@@ -422,23 +357,23 @@ func TestSessionCSRF(t *testing.T) {
 		if got := e.get(t, "sites", id)["name"]; got != "DC-B" {
 			t.Errorf("name %v after PATCH, want DC-B", got)
 		}
-		r = sessDo(t, e.h, http.MethodDelete, item, nil, sessOpts{remote: b.remote, cookies: cookie})
+		r = doRequest(t, e.h, http.MethodDelete, item, nil, reqOpts{remote: b.remote, cookies: cookie})
 		checkProblem(t, "DELETE without token", r, want{status: http.StatusForbidden, detail: csrfHeader})
 		e.get(t, "sites", id)
 
 		// Reads need no token.
-		r = sessDo(t, e.h, http.MethodGet, sites, nil, sessOpts{remote: b.remote, cookies: cookie})
+		r = doRequest(t, e.h, http.MethodGet, sites, nil, reqOpts{remote: b.remote, cookies: cookie})
 		if l := sessExpect(t, "GET without token", r, http.StatusOK); l["count"] != float64(1) {
 			t.Errorf("GET sites: %s", r.body)
 		}
-		sessExpect(t, "GET item without token", sessDo(t, e.h, http.MethodGet, item, nil, sessOpts{remote: b.remote, cookies: cookie}), http.StatusOK)
+		sessExpect(t, "GET item without token", doRequest(t, e.h, http.MethodGet, item, nil, reqOpts{remote: b.remote, cookies: cookie}), http.StatusOK)
 
 		sessExpect(t, "DELETE with token", b.do(t, http.MethodDelete, item, nil), http.StatusNoContent)
 		if n := e.list(t, sites).Count; n != 0 {
 			t.Errorf("%d sites after DELETE", n)
 		}
 		// A CSRF token alone, without the cookie, is nobody.
-		r = sessDo(t, e.h, http.MethodPost, sites, obj{"name": "DC-C"}, sessOpts{remote: b.remote, csrf: b.csrf})
+		r = doRequest(t, e.h, http.MethodPost, sites, obj{"name": "DC-C"}, reqOpts{remote: b.remote, csrf: b.csrf})
 		checkProblem(t, "token without cookie", r, want{status: http.StatusUnauthorized})
 	})
 }
@@ -459,8 +394,8 @@ func TestSessionFixation(t *testing.T) {
 		if c == nil || c.Value == "" || c.Value == chosen.Value {
 			t.Fatalf("login kept or set no cookie: %+v", c)
 		}
-		checkProblem(t, "planted cookie after login", sessDo(t, e.h, http.MethodGet, Prefix+"/auth/me", nil,
-			sessOpts{remote: remote, cookies: []*http.Cookie{chosen}}), want{status: http.StatusUnauthorized, detail: "not signed in"})
+		checkProblem(t, "planted cookie after login", doRequest(t, e.h, http.MethodGet, Prefix+"/auth/me", nil,
+			reqOpts{remote: remote, cookies: []*http.Cookie{chosen}}), want{status: http.StatusUnauthorized, detail: "not signed in"})
 
 		// An attacker's own valid session planted in the victim's browser stays the attacker's.
 		mal := sessLogin(t, e.h, "192.0.2.31:1", "mallory", sessPassword("mallory"))
@@ -497,7 +432,7 @@ func TestSessionFixation(t *testing.T) {
 			t.Errorf("logout entries %v", out.Results)
 		}
 		// Logout without any session is harmless and clears the cookie.
-		r = sessDo(t, e.h, http.MethodPost, Prefix+"/auth/logout", nil, sessOpts{remote: remote, token: e.token})
+		r = doRequest(t, e.h, http.MethodPost, Prefix+"/auth/logout", nil, reqOpts{remote: remote, token: e.token})
 		sessExpect(t, "logout with a token", r, http.StatusNoContent)
 		if c := sessCookie(t, r, sessionCookie); c == nil || c.MaxAge >= 0 {
 			t.Errorf("token logout cookie %+v", c)
@@ -515,8 +450,8 @@ func TestSessionPasswordChange(t *testing.T) {
 		b := sessLogin(t, e.h, "192.0.2.41:1", "frank", old) // a second browser
 		path := Prefix + "/auth/password"
 
-		r := sessDo(t, e.h, http.MethodPost, path, obj{"current_password": old, "new_password": next},
-			sessOpts{remote: a.remote, cookies: []*http.Cookie{a.cookie}})
+		r := doRequest(t, e.h, http.MethodPost, path, obj{"current_password": old, "new_password": next},
+			reqOpts{remote: a.remote, cookies: []*http.Cookie{a.cookie}})
 		checkProblem(t, "without CSRF token", r, want{status: http.StatusForbidden, detail: csrfHeader})
 		checkProblem(t, "wrong current", a.do(t, http.MethodPost, path, obj{"current_password": "not the password", "new_password": next}),
 			want{status: http.StatusBadRequest, field: "current_password"})
@@ -614,9 +549,9 @@ func TestSessionExpiry(t *testing.T) {
 		setNow(time.Now().UTC())
 		tok := sessExpect(t, "token", e.do(t, http.MethodPost, Prefix+"/tokens", obj{"name": "short", "scope": "read", "expires": "2h", "user": "gina"}), http.StatusCreated)
 		secret := tok["secret"].(string)
-		sessExpect(t, "token in time", sessDo(t, e.h, http.MethodGet, Prefix+"/sites", nil, sessOpts{remote: "192.0.2.51:1", token: secret}), http.StatusOK)
+		sessExpect(t, "token in time", doRequest(t, e.h, http.MethodGet, Prefix+"/sites", nil, reqOpts{remote: "192.0.2.51:1", token: secret}), http.StatusOK)
 		setNow(time.Now().UTC().Add(2*time.Hour + time.Minute))
-		checkProblem(t, "token after expiry", sessDo(t, e.h, http.MethodGet, Prefix+"/sites", nil, sessOpts{remote: "192.0.2.51:1", token: secret}),
+		checkProblem(t, "token after expiry", doRequest(t, e.h, http.MethodGet, Prefix+"/sites", nil, reqOpts{remote: "192.0.2.51:1", token: secret}),
 			want{status: http.StatusUnauthorized, detail: "token expired"})
 	})
 }
@@ -660,15 +595,15 @@ func TestSessionBruteForce(t *testing.T) {
 		before := e.changeCount(t)
 		const guesser = "203.0.113.7:6000"
 		for i := 1; i <= 20; i++ {
-			r := sessDo(t, e.h, http.MethodGet, Prefix+"/sites", nil, sessOpts{remote: guesser, token: fmt.Sprintf("plm_guess%026d", i)})
+			r := doRequest(t, e.h, http.MethodGet, Prefix+"/sites", nil, reqOpts{remote: guesser, token: fmt.Sprintf("plm_guess%026d", i)})
 			checkProblem(t, fmt.Sprintf("guess %d", i), r, want{status: http.StatusUnauthorized, detail: "invalid token"})
 		}
-		r := sessDo(t, e.h, http.MethodGet, Prefix+"/sites", nil, sessOpts{remote: guesser, token: "plm_guess21"})
+		r := doRequest(t, e.h, http.MethodGet, Prefix+"/sites", nil, reqOpts{remote: guesser, token: "plm_guess21"})
 		locked("21st guess", r)
-		locked("a good token from the guesser", sessDo(t, e.h, http.MethodGet, Prefix+"/sites", nil, sessOpts{remote: guesser, token: e.token}))
-		checkProblem(t, "another address guessing", sessDo(t, e.h, http.MethodGet, Prefix+"/sites", nil, sessOpts{remote: "203.0.113.8:6000", token: "plm_guess22"}),
+		locked("a good token from the guesser", doRequest(t, e.h, http.MethodGet, Prefix+"/sites", nil, reqOpts{remote: guesser, token: e.token}))
+		checkProblem(t, "another address guessing", doRequest(t, e.h, http.MethodGet, Prefix+"/sites", nil, reqOpts{remote: "203.0.113.8:6000", token: "plm_guess22"}),
 			want{status: http.StatusUnauthorized, detail: "invalid token"})
-		sessExpect(t, "another address with a good token", sessDo(t, e.h, http.MethodGet, Prefix+"/sites", nil, sessOpts{remote: "203.0.113.8:6000", token: e.token}), http.StatusOK)
+		sessExpect(t, "another address with a good token", doRequest(t, e.h, http.MethodGet, Prefix+"/sites", nil, reqOpts{remote: "203.0.113.8:6000", token: e.token}), http.StatusOK)
 		// Unknown secrets fill no change log.
 		if after := e.changeCount(t); after != before {
 			t.Errorf("change log grew from %d to %d entries by token guessing", before, after)
@@ -703,11 +638,11 @@ func TestSessionTokens(t *testing.T) {
 		if lb["count"] != float64(1) || bytes.Contains(list.body, []byte(secret)) || bytes.Contains(list.body, []byte(`"secret"`)) {
 			t.Errorf("token list %s", list.body)
 		}
-		as := sessOpts{remote: "192.0.2.62:1", token: secret}
-		sessExpect(t, "token reads", sessDo(t, e.h, http.MethodGet, Prefix+"/sites", nil, as), http.StatusOK)
-		checkProblem(t, "viewer token writes", sessDo(t, e.h, http.MethodPost, Prefix+"/sites", obj{"name": "X"}, as),
+		as := reqOpts{remote: "192.0.2.62:1", token: secret}
+		sessExpect(t, "token reads", doRequest(t, e.h, http.MethodGet, Prefix+"/sites", nil, as), http.StatusOK)
+		checkProblem(t, "viewer token writes", doRequest(t, e.h, http.MethodPost, Prefix+"/sites", obj{"name": "X"}, as),
 			want{status: http.StatusForbidden, detail: "needs the operator"})
-		me := sessExpect(t, "token me", sessDo(t, e.h, http.MethodGet, Prefix+"/auth/me", nil, as), http.StatusOK)
+		me := sessExpect(t, "token me", doRequest(t, e.h, http.MethodGet, Prefix+"/auth/me", nil, as), http.StatusOK)
 		if me["name"] != "user:vic token:ci" || me["role"] != dcim.RoleViewer || me["csrf_token"] != nil {
 			t.Errorf("token me %v", me)
 		}
@@ -721,13 +656,13 @@ func TestSessionTokens(t *testing.T) {
 		if ro["write_enabled"] != false || ro["expires"] != nil {
 			t.Errorf("read token %v", ro)
 		}
-		roAs := sessOpts{remote: "192.0.2.63:1", token: ro["secret"].(string)}
-		sessExpect(t, "read token reads", sessDo(t, e.h, http.MethodGet, Prefix+"/sites", nil, roAs), http.StatusOK)
-		checkProblem(t, "read token writes", sessDo(t, e.h, http.MethodPost, Prefix+"/sites", obj{"name": "X"}, roAs),
+		roAs := reqOpts{remote: "192.0.2.63:1", token: ro["secret"].(string)}
+		sessExpect(t, "read token reads", doRequest(t, e.h, http.MethodGet, Prefix+"/sites", nil, roAs), http.StatusOK)
+		checkProblem(t, "read token writes", doRequest(t, e.h, http.MethodPost, Prefix+"/sites", obj{"name": "X"}, roAs),
 			want{status: http.StatusForbidden, detail: "read-only"})
 		rw := sessExpect(t, "write token", opal.do(t, http.MethodPost, tokens, obj{"name": "rw", "scope": "write"}), http.StatusCreated)
-		sessExpect(t, "operator write token writes", sessDo(t, e.h, http.MethodPost, Prefix+"/sites", obj{"name": "DC-T"},
-			sessOpts{remote: "192.0.2.63:1", token: rw["secret"].(string)}), http.StatusCreated)
+		sessExpect(t, "operator write token writes", doRequest(t, e.h, http.MethodPost, Prefix+"/sites", obj{"name": "DC-T"},
+			reqOpts{remote: "192.0.2.63:1", token: rw["secret"].(string)}), http.StatusCreated)
 		if n := e.list(t, Prefix+"/sites").Count; n != 1 {
 			t.Errorf("%d sites, want 1", n)
 		}
@@ -753,9 +688,9 @@ func TestSessionTokens(t *testing.T) {
 			t.Errorf("a token without scope may write: %v", netTok)
 		}
 		netSecret := netTok["secret"].(string)
-		checkProblem(t, "from outside the network", sessDo(t, e.h, http.MethodGet, Prefix+"/sites", nil, sessOpts{remote: "192.0.2.64:1", token: netSecret}),
+		checkProblem(t, "from outside the network", doRequest(t, e.h, http.MethodGet, Prefix+"/sites", nil, reqOpts{remote: "192.0.2.64:1", token: netSecret}),
 			want{status: http.StatusUnauthorized, detail: "not accepted from 192.0.2.64"})
-		sessExpect(t, "from inside the network", sessDo(t, e.h, http.MethodGet, Prefix+"/sites", nil, sessOpts{remote: "10.1.2.3:1", token: netSecret}), http.StatusOK)
+		sessExpect(t, "from inside the network", doRequest(t, e.h, http.MethodGet, Prefix+"/sites", nil, reqOpts{remote: "10.1.2.3:1", token: netSecret}), http.StatusOK)
 		refused := sessChanges(t, e, "action=token-refused&object_id="+strconv.FormatInt(idOf(t, netTok), 10))
 		if refused.Count != 1 || !strings.Contains(sessReprs(refused)[0], "192.0.2.64") {
 			t.Errorf("token-refused entries %q", sessReprs(refused))
@@ -790,11 +725,11 @@ func TestSessionTokens(t *testing.T) {
 			t.Errorf("admin sees %d tokens, want 6", all)
 		}
 		checkProblem(t, "opal revokes vic's", opal.do(t, http.MethodDelete, itemPath("tokens", tokID), nil), want{status: http.StatusNotFound})
-		sessExpect(t, "vic's token after opal's try", sessDo(t, e.h, http.MethodGet, Prefix+"/sites", nil, as), http.StatusOK)
-		checkProblem(t, "revoke without CSRF", sessDo(t, e.h, http.MethodDelete, itemPath("tokens", tokID), nil,
-			sessOpts{remote: vic.remote, cookies: []*http.Cookie{vic.cookie}}), want{status: http.StatusForbidden, detail: csrfHeader})
+		sessExpect(t, "vic's token after opal's try", doRequest(t, e.h, http.MethodGet, Prefix+"/sites", nil, as), http.StatusOK)
+		checkProblem(t, "revoke without CSRF", doRequest(t, e.h, http.MethodDelete, itemPath("tokens", tokID), nil,
+			reqOpts{remote: vic.remote, cookies: []*http.Cookie{vic.cookie}}), want{status: http.StatusForbidden, detail: csrfHeader})
 		sessExpect(t, "vic revokes", vic.do(t, http.MethodDelete, itemPath("tokens", tokID), nil), http.StatusNoContent)
-		checkProblem(t, "replay after revocation", sessDo(t, e.h, http.MethodGet, Prefix+"/sites", nil, as),
+		checkProblem(t, "replay after revocation", doRequest(t, e.h, http.MethodGet, Prefix+"/sites", nil, as),
 			want{status: http.StatusUnauthorized, detail: "invalid token"})
 		checkProblem(t, "revoke again", vic.do(t, http.MethodDelete, itemPath("tokens", tokID), nil), want{status: http.StatusNotFound})
 		sessExpect(t, "admin revokes vic's other", e.do(t, http.MethodDelete, itemPath("tokens", idOf(t, forVic)), nil), http.StatusNoContent)
@@ -823,8 +758,8 @@ func TestSessionUsersAPI(t *testing.T) {
 		checkProblem(t, "operator resets root's password", oscar.do(t, http.MethodPost, users+"/root/password", obj{"password": long}),
 			want{status: http.StatusForbidden, detail: "needs the admin role"})
 		opTok := sessExpect(t, "operator token", oscar.do(t, http.MethodPost, Prefix+"/tokens", obj{"name": "op", "scope": "write"}), http.StatusCreated)
-		checkProblem(t, "operator token makes a user", sessDo(t, e.h, http.MethodPost, users, obj{"name": "eve", "role": "admin", "password": long},
-			sessOpts{remote: "192.0.2.71:1", token: opTok["secret"].(string)}), want{status: http.StatusForbidden, detail: "needs the admin role"})
+		checkProblem(t, "operator token makes a user", doRequest(t, e.h, http.MethodPost, users, obj{"name": "eve", "role": "admin", "password": long},
+			reqOpts{remote: "192.0.2.71:1", token: opTok["secret"].(string)}), want{status: http.StatusForbidden, detail: "needs the admin role"})
 		ul := e.list(t, users)
 		if ul.Count != 2 {
 			t.Fatalf("%d users after refusals, want 2", ul.Count)
@@ -877,7 +812,7 @@ func TestSessionUsersAPI(t *testing.T) {
 		}
 		gen := sessLogin(t, e.h, "192.0.2.72:1", "gen", pw)
 		genTok := sessExpect(t, "gen's token", gen.do(t, http.MethodPost, Prefix+"/tokens", obj{"name": "gen-ro", "scope": "read"}), http.StatusCreated)
-		genAs := sessOpts{remote: "192.0.2.73:1", token: genTok["secret"].(string)}
+		genAs := reqOpts{remote: "192.0.2.73:1", token: genTok["secret"].(string)}
 
 		// A role change ends the sessions; a token takes the new role at once.
 		r = e.do(t, http.MethodPatch, users+"/gen", obj{"role": "operator"})
@@ -889,7 +824,7 @@ func TestSessionUsersAPI(t *testing.T) {
 		if me := sessExpect(t, "gen again", gen.me(t), http.StatusOK); me["role"] != dcim.RoleOperator {
 			t.Errorf("gen is %v", me["role"])
 		}
-		if me := sessExpect(t, "gen's token", sessDo(t, e.h, http.MethodGet, Prefix+"/auth/me", nil, genAs), http.StatusOK); me["role"] != dcim.RoleOperator {
+		if me := sessExpect(t, "gen's token", doRequest(t, e.h, http.MethodGet, Prefix+"/auth/me", nil, genAs), http.StatusOK); me["role"] != dcim.RoleOperator {
 			t.Errorf("gen's token is %v", me["role"])
 		}
 		if upd := sessChanges(t, e, "action=update&object_type=user"); !sessAnyContains(sessReprs(upd), "gen: role operator") {
@@ -904,13 +839,13 @@ func TestSessionUsersAPI(t *testing.T) {
 		checkProblem(t, "gen's session after disabling", gen.me(t), want{status: http.StatusUnauthorized})
 		checkProblem(t, "gen signs in disabled", sessLoginRaw(t, e.h, "192.0.2.72:1", "gen", pw),
 			want{status: http.StatusUnauthorized, detail: "wrong name or password"})
-		checkProblem(t, "gen's token disabled", sessDo(t, e.h, http.MethodGet, Prefix+"/sites", nil, genAs),
+		checkProblem(t, "gen's token disabled", doRequest(t, e.h, http.MethodGet, Prefix+"/sites", nil, genAs),
 			want{status: http.StatusUnauthorized, detail: "disabled"})
 		checkProblem(t, "token for a disabled user", e.do(t, http.MethodPost, Prefix+"/tokens", obj{"name": "x", "user": "gen"}),
 			want{status: http.StatusBadRequest, field: "user"})
 		// And enabling lets it back in.
 		sessExpect(t, "enable gen", e.do(t, http.MethodPatch, users+"/gen", obj{"disabled": false}), http.StatusOK)
-		sessExpect(t, "gen's token enabled", sessDo(t, e.h, http.MethodGet, Prefix+"/sites", nil, genAs), http.StatusOK)
+		sessExpect(t, "gen's token enabled", doRequest(t, e.h, http.MethodGet, Prefix+"/sites", nil, genAs), http.StatusOK)
 		sessLogin(t, e.h, "192.0.2.74:1", "gen", pw)
 
 		// An admin (a user, by session) cannot disable or demote itself, but manages the others.
@@ -925,8 +860,8 @@ func TestSessionUsersAPI(t *testing.T) {
 		if u, err := e.st.UserByName(context.Background(), "root"); err != nil || u.Disabled || u.Role != dcim.RoleAdmin {
 			t.Errorf("root: %+v %v", u, err)
 		}
-		checkProblem(t, "patch without CSRF", sessDo(t, e.h, http.MethodPatch, users+"/oscar", obj{"role": "viewer"},
-			sessOpts{remote: root.remote, cookies: []*http.Cookie{root.cookie}}), want{status: http.StatusForbidden, detail: csrfHeader})
+		checkProblem(t, "patch without CSRF", doRequest(t, e.h, http.MethodPatch, users+"/oscar", obj{"role": "viewer"},
+			reqOpts{remote: root.remote, cookies: []*http.Cookie{root.cookie}}), want{status: http.StatusForbidden, detail: csrfHeader})
 		checkProblem(t, "patch nobody", root.do(t, http.MethodPatch, users+"/nobody", obj{"role": "viewer"}), want{status: http.StatusNotFound})
 		// A reset by the admin ends the user's sessions; the new password signs in.
 		sessExpect(t, "oscar before reset", oscar.me(t), http.StatusOK)
@@ -967,7 +902,7 @@ func TestSessionOIDC(t *testing.T) {
 		// start begins a sign-on: the redirect to the provider and the cookie binding its state.
 		start := func(t *testing.T) (*http.Cookie, string) {
 			t.Helper()
-			r := sessDo(t, e.h, http.MethodGet, Prefix+"/auth/oidc/login", nil, sessOpts{remote: remote})
+			r := doRequest(t, e.h, http.MethodGet, Prefix+"/auth/oidc/login", nil, reqOpts{remote: remote})
 			if r.code != http.StatusFound {
 				t.Fatalf("oidc login: %s", r)
 			}
@@ -1003,7 +938,7 @@ func TestSessionOIDC(t *testing.T) {
 		}
 		callback := func(t *testing.T, path string, cookies ...*http.Cookie) response {
 			t.Helper()
-			return sessDo(t, e.h, http.MethodGet, path, nil, sessOpts{remote: remote, cookies: cookies})
+			return doRequest(t, e.h, http.MethodGet, path, nil, reqOpts{remote: remote, cookies: cookies})
 		}
 		// signOn runs the whole flow as claims, which must succeed.
 		signOn := func(t *testing.T, claims map[string]any) *sessBrowser {
@@ -1187,7 +1122,7 @@ func TestSessionSecurityHeaders(t *testing.T) {
 			{"TLS not signed in", hTLS, "", http.MethodGet, Prefix + "/sites", nil, http.StatusUnauthorized, true, true},
 			{"TLS outside the API", hTLS, "", http.MethodGet, "/", nil, http.StatusNotFound, true, false},
 		} {
-			r := sessDo(t, c.h, c.method, c.path, c.body, sessOpts{remote: "192.0.2.90:1", token: c.token})
+			r := doRequest(t, c.h, c.method, c.path, c.body, reqOpts{remote: "192.0.2.90:1", token: c.token})
 			if r.code != c.status {
 				t.Errorf("%s: got %s, want %d", c.what, r, c.status)
 				continue
@@ -1227,7 +1162,7 @@ func TestSessionLimits(t *testing.T) {
 		big := `{"name":"big","description":"` + strings.Repeat("x", 2<<20) + `"}`
 		checkProblem(t, "2 MiB site", e.do(t, http.MethodPost, Prefix+"/sites", big), want{status: http.StatusRequestEntityTooLarge})
 		login := `{"name":"x","password":"` + strings.Repeat("p", 9<<10) + `"}`
-		checkProblem(t, "9 KiB login", sessDo(t, e.h, http.MethodPost, Prefix+"/auth/login", login, sessOpts{remote: "192.0.2.95:1"}),
+		checkProblem(t, "9 KiB login", doRequest(t, e.h, http.MethodPost, Prefix+"/auth/login", login, reqOpts{remote: "192.0.2.95:1"}),
 			want{status: http.StatusRequestEntityTooLarge})
 		e.unchangedSince(t, before, "oversized bodies")
 		if n := sessChanges(t, e, "action=login-failed").Count; n != 0 {

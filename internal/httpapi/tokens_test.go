@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -27,14 +26,7 @@ func TestTokenNoLooser(t *testing.T) {
 			t.Fatal(err)
 		}
 		post := func(body obj) response {
-			j, _ := json.Marshal(body)
-			req := httptest.NewRequest(http.MethodPost, Prefix+"/tokens", strings.NewReader(string(j)))
-			req.RemoteAddr = "10.1.2.3:5000"
-			req.Header.Set("Authorization", "Bearer "+fenced)
-			req.Header.Set("Content-Type", "application/json")
-			rec := httptest.NewRecorder()
-			e.h.ServeHTTP(rec, req)
-			return response{rec.Code, rec.Header(), rec.Body.Bytes()}
+			return doRequest(t, e.h, http.MethodPost, Prefix+"/tokens", body, reqOpts{remote: "10.1.2.3:5000", token: fenced})
 		}
 		for _, c := range []struct {
 			body  obj
