@@ -39,6 +39,13 @@ type apiEnv struct {
 // forEachEngine runs fn against a fresh API on SQLite and on PostgreSQL.
 func forEachEngine(t *testing.T, fn func(t *testing.T, e *apiEnv)) {
 	t.Helper()
+	forEachEngineWith(t, nil, fn)
+}
+
+// forEachEngineWith runs fn against a fresh API on SQLite and on PostgreSQL, built from a Config of the test's own (TLS, single sign-on, a
+// logger): cfg returns it for the fresh store (nil: the plain API).
+func forEachEngineWith(t *testing.T, cfg func(t *testing.T, st *store.Store) Config, fn func(t *testing.T, e *apiEnv)) {
+	t.Helper()
 	for _, eng := range testpeer.Engines() {
 		t.Run(eng.Name, func(t *testing.T) {
 			t.Parallel()
@@ -51,7 +58,15 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, e *apiEnv)) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, h := build(Config{Store: st, Version: "test", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			c := Config{Store: st}
+			if cfg != nil {
+				c = cfg(t, st)
+			}
+			c.Version = "test"
+			if c.Logger == nil {
+				c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+			}
+			_, h := build(c)
 			fn(t, &apiEnv{engine: eng.Name, st: st, h: h, token: tok})
 		})
 	}

@@ -27,36 +27,6 @@ import (
 	"github.com/plenum-dcim/plenum/internal/testpeer"
 )
 
-// forEachSessionEngine is forEachEngine with a Config of the test's own (TLS, single sign-on, a
-// logger): cfg returns it for the fresh store (nil: the plain API).
-func forEachSessionEngine(t *testing.T, cfg func(t *testing.T, st *store.Store) Config, fn func(t *testing.T, e *apiEnv)) {
-	t.Helper()
-	for _, eng := range testpeer.Engines() {
-		t.Run(eng.Name, func(t *testing.T) {
-			t.Parallel()
-			st, err := store.Open(context.Background(), eng.URL(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			_, tok, err := st.CreateToken(context.Background(), "tester", true, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := Config{Store: st}
-			if cfg != nil {
-				c = cfg(t, st)
-			}
-			c.Version = "test"
-			if c.Logger == nil {
-				c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-			}
-			_, h := build(c)
-			fn(t, &apiEnv{engine: eng.Name, st: st, h: h, token: tok})
-		})
-	}
-}
-
 // sessCookie is the cookie name a response sets, or nil.
 func sessCookie(t testing.TB, r response, name string) *http.Cookie {
 	t.Helper()
@@ -187,7 +157,7 @@ func sessAnyContains(list []string, sub string) bool {
 func TestSessionLogin(t *testing.T) {
 	logs := map[string]*testpeer.SyncBuffer{}
 	var mu sync.Mutex
-	forEachSessionEngine(t, func(t *testing.T, st *store.Store) Config {
+	forEachEngineWith(t, func(t *testing.T, st *store.Store) Config {
 		buf := &testpeer.SyncBuffer{}
 		mu.Lock()
 		logs[t.Name()] = buf
@@ -880,7 +850,7 @@ func TestSessionOIDC(t *testing.T) {
 	const redirect = "http://plenum.test/api/v1/auth/oidc/callback"
 	var mu sync.Mutex
 	providers := map[string]*oidctest.Provider{}
-	forEachSessionEngine(t, func(t *testing.T, st *store.Store) Config {
+	forEachEngineWith(t, func(t *testing.T, st *store.Store) Config {
 		p := oidctest.New(t, "plenum", "client-secret")
 		o, err := auth.NewOIDC(context.Background(), auth.OIDCConfig{Issuer: p.Issuer(), ClientID: "plenum", ClientSecret: "client-secret",
 			RedirectURL: redirect, RoleMap: map[string]string{"noc": "operator", "customers": "tenant"}})
