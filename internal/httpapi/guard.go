@@ -162,11 +162,33 @@ func (g *guard) actor(r *http.Request, rl rule, remote netip.Addr) (dcim.Actor, 
 	// carry the session's CSRF token, which only pages of this origin can read.
 	if !safeMethod(r.Method) && !rl.read && rl.level != public {
 		given := r.Header.Get(csrfHeader)
+		if given == "" {
+			given = formCSRF(r)
+		}
 		if given == "" || subtle.ConstantTimeCompare([]byte(given), []byte(csrf)) != 1 {
 			return dcim.Actor{}, http.StatusForbidden, "missing or wrong " + csrfHeader + " header (the csrf_token of GET /api/v1/auth/me)"
 		}
 	}
 	return a, 0, ""
+}
+
+// formCSRF is the csrf_token field of an HTML form post (a page's form carries it as a hidden
+// field); the parsed form stays on the request for its handler.
+func formCSRF(r *http.Request) string {
+	ct := r.Header.Get("Content-Type")
+	switch {
+	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
+		if r.ParseForm() != nil {
+			return ""
+		}
+	case strings.HasPrefix(ct, "multipart/form-data"):
+		if r.ParseMultipartForm(32<<20) != nil {
+			return ""
+		}
+	default:
+		return ""
+	}
+	return r.PostForm.Get("csrf_token")
 }
 
 func safeMethod(m string) bool {

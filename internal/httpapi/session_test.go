@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -314,6 +315,21 @@ func TestSessionCSRF(t *testing.T) {
 		if changes.Count != 1 || changes.Results[0]["actor"] != "user:carol" {
 			t.Errorf("create entry %v", changes.Results)
 		}
+
+		// An HTML form carries the token as its csrf_token field: a wrong one is refused, the right one
+		// passes the guard (logout, which reads no body, then ends the second browser's session).
+		form := func(token string) response {
+			req := httptest.NewRequest(http.MethodPost, Prefix+"/auth/logout", strings.NewReader(url.Values{"csrf_token": {token}}.Encode()))
+			req.RemoteAddr = b2.remote
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(b2.cookie)
+			rec := httptest.NewRecorder()
+			e.h.ServeHTTP(rec, req)
+			return response{rec.Code, rec.Header(), rec.Body.Bytes()}
+		}
+		checkProblem(t, "form with another session's token", form(b.csrf), want{status: http.StatusForbidden, detail: csrfHeader})
+		sessExpect(t, "form with its token", form(b2.csrf), http.StatusNoContent)
+		checkProblem(t, "second browser after its form logout", b2.me(t), want{status: http.StatusUnauthorized})
 
 		// PATCH and DELETE too.
 		r := doRequest(t, e.h, http.MethodPatch, item, obj{"name": "DC-B"}, reqOpts{remote: b.remote, cookies: cookie})
