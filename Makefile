@@ -1,4 +1,5 @@
-# Plenum: `make demo` serves the demo facility, `make test` installs the test peers and runs every test.
+# Plenum: `make demo` serves the demo facility, `make test` installs the test peers (Chromium for the
+# browser tests among them) and runs every test.
 
 GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -26,6 +27,7 @@ test-deps:
 	command -v snmpsimd >/dev/null || missing="$$missing snmpsim"; \
 	command -v prometheus-snmp-exporter >/dev/null || missing="$$missing prometheus-snmp-exporter"; \
 	/usr/bin/python3 -c 'import pymodbus.server, serial_asyncio' 2>/dev/null || missing="$$missing python3-pymodbus python3-serial python3-serial-asyncio"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \

@@ -33,6 +33,7 @@ import (
 	"github.com/plenum-dcim/plenum/internal/power"
 	"github.com/plenum-dcim/plenum/internal/store"
 	"github.com/plenum-dcim/plenum/internal/telemetry"
+	"github.com/plenum-dcim/plenum/internal/web"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -181,16 +182,15 @@ func (m *Main) Run(ctx context.Context) error {
 		defer close(m.watched)
 		measured.Watch(pctx, func(site int64, err error) { m.Logger.Warn("measured loads", "site", site, "error", err) })
 	}()
+	ui, err := web.New(st, measured, version, m.Logger)
+	if err != nil {
+		return err
+	}
 	api := httpapi.New(httpapi.Config{Store: st, Power: measured, Telemetry: m.Telemetry, Pollers: pollers, Version: version, Logger: m.Logger,
-		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), TLS: secure, OIDC: provider})
-	mux.Handle("/api/", api)
-	mux.Handle("POST /write", api) // InfluxDB 1.x clients write here
-	mux.Handle("GET /metrics", api)
-	mux.Handle("GET /{$}", httpapi.SecurityHeaders(secure, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "Plenum %s\nAPI: %s/ (Authorization: Bearer <token>, or sign in: POST %s/auth/login)\nOpenAPI: %s/openapi.json\n",
-			version, httpapi.Prefix, httpapi.Prefix, httpapi.Prefix)
-	})))
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), TLS: secure, OIDC: provider,
+		Pages: func(r httpapi.PageRouter) { ui.Register(r) }})
+	// One handler serves everything: the API, the push endpoints, /metrics and the web UI's pages.
+	mux.Handle("/", api)
 	// Timeouts bound every phase of a request, so that slow clients cannot hold connections open.
 	m.server = &http.Server{
 		Handler:           mux,

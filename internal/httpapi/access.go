@@ -123,8 +123,26 @@ var routeRules = map[string]rule{
 	"GET " + Prefix + "/label/{name}/values":      {level: viewer, tenant: true},
 }
 
+// pageRules are the web UI's pages (internal/web). Pages read as the signed-in user, so a tenant
+// user's pages hold only its own objects; the sign-in page and the stylesheet and script are open.
+var pageRules = map[string]rule{
+	"GET /static/{file}": {level: public},
+	"GET /login":         {level: public},
+	"POST /login":        {level: public},
+	"POST /logout":       {level: signedIn},
+	"GET /{$}":           {level: viewer, tenant: true},
+	"GET /search":        {level: viewer, tenant: true},
+	"GET /sites/{id}":    {level: viewer, tenant: true},
+	"GET /rooms/{id}":    {level: viewer, tenant: true},
+	"GET /racks/{id}":    {level: viewer, tenant: true},
+	"GET /devices/{id}":  {level: viewer, tenant: true},
+}
+
 // The Prometheus query API: reads, for tenants too (their series only), by GET or form POST.
 func init() {
+	for p, r := range pageRules {
+		routeRules[p] = r
+	}
 	for _, p := range []string{"/query", "/query_range", "/series", "/labels"} {
 		for _, m := range []string{"GET ", "POST "} {
 			routeRules[m+Prefix+p] = rule{level: viewer, tenant: true, read: true}

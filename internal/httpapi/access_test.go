@@ -23,6 +23,7 @@ import (
 	"github.com/plenum-dcim/plenum/internal/store"
 	"github.com/plenum-dcim/plenum/internal/telemetry"
 	"github.com/plenum-dcim/plenum/internal/testpeer"
+	"github.com/plenum-dcim/plenum/internal/web"
 )
 
 // The authorization matrix (issue #6). Who may use each route is written here again, apart from
@@ -57,6 +58,10 @@ var specialRoutes = map[string]string{
 	"GET /api/v1/query": "AOVT", "POST /api/v1/query": "AOVT", "GET /api/v1/query_range": "AOVT", "POST /api/v1/query_range": "AOVT",
 	"GET /api/v1/series": "AOVT", "POST /api/v1/series": "AOVT", "GET /api/v1/labels": "AOVT", "POST /api/v1/labels": "AOVT",
 	"GET /api/v1/label/{name}/values": "AOVT",
+	// The web UI's pages.
+	"GET /static/{file}": "*", "GET /login": "*", "POST /login": "*", "POST /logout": "AOVT",
+	"GET /{$}": "AOVT", "GET /search": "AOVT", "GET /sites/{id}": "AOVT", "GET /rooms/{id}": "AOVT",
+	"GET /racks/{id}": "AOVT", "GET /devices/{id}": "AOVT",
 }
 
 // expectedRoles says who may use a route, or false for a route the test does not know.
@@ -127,9 +132,13 @@ func newPortal(t *testing.T, eng testpeer.Engine) *portal {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
+	ui, err := web.New(st, nil, "test", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, mux, h := buildRouted(Config{Store: st, Telemetry: ts, Version: "test", OIDC: provider,
 		Pollers: fixedHealth{}, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pages: func(r PageRouter) { ui.Register(r) }})
 	e := &apiEnv{engine: eng.Name, st: st, h: h, token: tok}
 	p := &portal{e: e, mux: mux, ts: ts, ids: map[string][2]int64{}, other: map[string]int64{}, tokens: map[string]string{}, month: "2026-10"}
 
@@ -280,6 +289,14 @@ func (p *portal) request(pattern string) (method, path string, body any) {
 	if name == "racks" && strings.HasSuffix(path, "elevation.svg") {
 		id = p.ids["racks"][0]
 	}
+	if page := strings.TrimPrefix(path, "/"); !strings.HasPrefix(path, "/api/") && method == http.MethodGet {
+		kind, _, _ := strings.Cut(page, "/")
+		if pair, ok := p.ids[kind]; ok {
+			id = pair[0]
+		}
+	}
+	path = strings.ReplaceAll(path, "{file}", "plenum.css")
+	path = strings.ReplaceAll(path, "{$}", "")
 	path = strings.ReplaceAll(path, "{id}", strconv.FormatInt(id, 10))
 	path = strings.ReplaceAll(path, "{name}", "device")
 	if strings.HasPrefix(path, Prefix+"/users/") {
@@ -357,6 +374,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 					}
 					what := fmt.Sprintf("%s as %q: %s %s", pattern, role, method, path)
 					switch {
+					case !allowed && role == "" && isPage(pattern) && method == http.MethodGet:
+						if r.code != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), "/login?next=") {
+							t.Errorf("%s: got %s, want a redirect to the login page", what, r)
+						}
 					case !allowed && role == "" && r.code != http.StatusUnauthorized:
 						t.Errorf("%s: got %s, want 401", what, r)
 					case !allowed && role != "" && (r.code != http.StatusForbidden || !guardSaid):

@@ -42,6 +42,8 @@ type Config struct {
 	TLS bool
 	// OIDC, when set, offers single sign-on through an external identity provider.
 	OIDC *auth.OIDC
+	// Pages, when set, registers the web UI's pages behind the same guard.
+	Pages func(PageRouter)
 }
 
 // New returns the API handler: every route under /api/v1, behind the guard (tokens, sessions,
@@ -121,6 +123,9 @@ func buildRouted(cfg Config) (huma.API, *router, http.Handler) {
 	}
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", cfg.Metrics)
+	}
+	if cfg.Pages != nil {
+		cfg.Pages(pageRouter{g})
 	}
 	mux.checkRules()
 	return api, mux, SecurityHeaders(cfg.TLS, g)

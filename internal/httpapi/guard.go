@@ -87,6 +87,12 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if status != 0 && isPage(pattern) {
+		refusePage(w, r, status, why)
+		g.log.Info("page refused", "method", r.Method, "path", r.URL.Path, "status", status, "reason", why,
+			"actor", a.Name, "remote", a.Remote, "request_id", reqID)
+		return
+	}
 	if status != 0 {
 		p := newProblem(status, why)
 		if status == http.StatusTooManyRequests { // why is the seconds to wait

@@ -58,25 +58,10 @@ func registerAuth(api huma.API, s *store.Store, g *guard, provider *auth.OIDC) {
 			"Every sign-in starts a new session: a cookie the browser had before is never promoted.",
 		MaxBodyBytes: 8 << 10, Security: []map[string][]string{},
 	}, func(ctx context.Context, in *loginInput) (*sessionOutput, error) {
-		a := dcim.ActorFrom(ctx)
-		keys := []string{"ip:" + a.Remote, "user:" + in.Body.Name}
-		for _, k := range keys {
-			if wait := g.logins.Wait(k); wait > 0 {
-				return nil, tooMany(wait)
-			}
-		}
-		u, err := s.CheckPassword(ctx, in.Body.Name, in.Body.Password)
+		u, err := g.checkLogin(ctx, in.Body.Name, in.Body.Password)
 		if err != nil {
-			if dcim.ErrorCode(err) == dcim.EUnauthorized {
-				for _, k := range keys {
-					g.logins.Fail(k)
-				}
-			}
-			return nil, problem(err)
+			return nil, err
 		}
-		// The name's count is cleared; the address's is not, so that one's own account does not buy
-		// more guesses at others'.
-		g.logins.Succeed(keys[1])
 		return g.startSession(ctx, u)
 	})
 	huma.Register(api, huma.Operation{
@@ -142,6 +127,31 @@ func registerAuth(api huma.API, s *store.Store, g *guard, provider *auth.OIDC) {
 	if provider != nil {
 		registerOIDC(api, s, g, provider)
 	}
+}
+
+// checkLogin checks a name and password under the guessing limits: a problem error (401, 429)
+// when refused.
+func (g *guard) checkLogin(ctx context.Context, name, password string) (dcim.User, error) {
+	a := dcim.ActorFrom(ctx)
+	keys := []string{"ip:" + a.Remote, "user:" + name}
+	for _, k := range keys {
+		if wait := g.logins.Wait(k); wait > 0 {
+			return dcim.User{}, tooMany(wait)
+		}
+	}
+	u, err := g.s.CheckPassword(ctx, name, password)
+	if err != nil {
+		if dcim.ErrorCode(err) == dcim.EUnauthorized {
+			for _, k := range keys {
+				g.logins.Fail(k)
+			}
+		}
+		return dcim.User{}, problem(err)
+	}
+	// The name's count is cleared; the address's is not, so that one's own account does not buy
+	// more guesses at others'.
+	g.logins.Succeed(keys[1])
+	return u, nil
 }
 
 // startSession starts a session for u, returning its cookie and CSRF token.

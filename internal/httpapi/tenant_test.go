@@ -300,6 +300,35 @@ func TestTenantPortal(t *testing.T) {
 				}
 			})
 
+			t.Run("web pages", func(t *testing.T) {
+				own, theirs := p.ids["racks"][0], p.ids["racks"][1]
+				r := as(http.MethodGet, fmt.Sprintf("/racks/%d", own), nil)
+				if r.code != http.StatusOK || !strings.Contains(string(r.body), p.devA) {
+					t.Errorf("own rack page: %s", r)
+				}
+				for _, path := range []string{fmt.Sprintf("/racks/%d", theirs), fmt.Sprintf("/devices/%d", p.ids["devices"][1]),
+					fmt.Sprintf("/rooms/%d", p.ids["rooms"][1]), fmt.Sprintf("/sites/%d", p.ids["sites"][1])} {
+					if r := as(http.MethodGet, path, nil); r.code != http.StatusNotFound || strings.Contains(string(r.body), "Globex") {
+						t.Errorf("%s: %s, want the 404 page", path, r)
+					}
+				}
+				// The floor plan links its own rack only; the free rack is drawn without name or link.
+				r = as(http.MethodGet, fmt.Sprintf("/rooms/%d?layer=tenant", p.room), nil)
+				body := string(r.body)
+				if r.code != http.StatusOK || !strings.Contains(body, fmt.Sprintf(`href="/racks/%d"`, own)) ||
+					strings.Contains(body, fmt.Sprintf(`href="/racks/%d"`, p.rackFree)) || strings.Contains(body, ">A02<") || strings.Contains(body, "Globex") {
+					t.Errorf("floor plan as Acme: %s", r)
+				}
+				for _, q := range []string{"globex", p.devB, "B01"} {
+					if r := as(http.MethodGet, "/search?q="+url.QueryEscape(q), nil); r.code != http.StatusOK || !strings.Contains(string(r.body), "0 found") {
+						t.Errorf("search %q: %s", q, r)
+					}
+				}
+				if r := as(http.MethodGet, "/", nil); !strings.Contains(string(r.body), "DC1") || strings.Contains(string(r.body), "DC2") {
+					t.Errorf("home: %s", r)
+				}
+			})
+
 			t.Run("its own token and password", func(t *testing.T) {
 				r := as(http.MethodPost, Prefix+"/tokens", obj{"name": "grafana", "scope": "read", "expires": "30d"})
 				if r.code != http.StatusCreated {
