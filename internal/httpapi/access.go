@@ -136,6 +136,8 @@ var pageRules = map[string]rule{
 	"GET /rooms/{id}":    {level: viewer, tenant: true},
 	"GET /racks/{id}":    {level: viewer, tenant: true},
 	"GET /devices/{id}":  {level: viewer, tenant: true},
+	"GET /placement":     {level: operator, tenant: true, read: true},
+	"POST /placement":    {level: operator, tenant: true},
 }
 
 // The Prometheus query API: reads, for tenants too (their series only), by GET or form POST.

@@ -61,7 +61,7 @@ var specialRoutes = map[string]string{
 	// The web UI's pages.
 	"GET /static/{file}": "*", "GET /login": "*", "POST /login": "*", "POST /logout": "AOVT",
 	"GET /{$}": "AOVT", "GET /search": "AOVT", "GET /sites/{id}": "AOVT", "GET /rooms/{id}": "AOVT",
-	"GET /racks/{id}": "AOVT", "GET /devices/{id}": "AOVT",
+	"GET /racks/{id}": "AOVT", "GET /devices/{id}": "AOVT", "GET /placement": "AOT", "POST /placement": "AOT",
 }
 
 // expectedRoles says who may use a route, or false for a route the test does not know.

@@ -80,4 +80,3 @@ func refusePage(w http.ResponseWriter, r *http.Request, status int, why string) 
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(http.StatusText(status) + ": " + why + "\n"))
 }
-

@@ -214,7 +214,7 @@ func (u *UI) room(w http.ResponseWriter, r *http.Request, v *view) (string, erro
 			tenants[t.ID] = t.Name
 		}
 	}
-	in := floorplan.Input{Room: room.Name, GridRows: room.GridRows, GridColumns: room.GridColumns, TileMM: room.TileSize,
+	in := floorplan.Input{Room: room.Name, GridRows: room.GridRows, GridColumns: room.GridColumns, TileMM: room.TileSize, Inline: true,
 		Layer: floorplan.Layer{Name: layers[li].Name, Kind: layers[li].Kind, Unit: layers[li].Unit}}
 	for _, cr := range cs.Racks {
 		rk := cr.Rack
@@ -235,9 +235,6 @@ func (u *UI) room(w http.ResponseWriter, r *http.Request, v *view) (string, erro
 		fr.Value, fr.Title = layerValue(layer, s, cr), rackTitle(rk, s, cr)
 		if rk.TenantID != nil {
 			fr.Category = tenants[*rk.TenantID]
-		}
-		if layer == "tenant" && fr.Category == "" {
-			fr.Category = "(no tenant)"
 		}
 		in.Racks = append(in.Racks, fr)
 	}
@@ -380,7 +377,7 @@ func (u *UI) rack(w http.ResponseWriter, r *http.Request, v *view) (string, erro
 	tenant, _ := v.Actor.Tenant()
 	d := rackData{Rack: rk, Room: room, Site: site}
 	for _, md := range view.Devices {
-		rd := rackDevice{ID: md.Device.ID, Name: md.Device.Name, Type: md.Manufacturer + " " + md.Model, Position: md.Device.Position,
+		rd := rackDevice{ID: md.Device.ID, Name: md.Device.Name, Type: md.Model, Position: md.Device.Position,
 			Face: md.Device.Face, UHeight: md.UHeight, Tenant: md.TenantName}
 		if v.Tenant && md.Device.TenantID != nil && *md.Device.TenantID != tenant {
 			rd = rackDevice{Name: "occupied", Position: md.Device.Position, Face: md.Device.Face, UHeight: md.UHeight, Anonymous: true}

@@ -14,6 +14,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -22,8 +23,10 @@ import (
 
 	"github.com/plenum-dcim/plenum/internal/capacity"
 	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/planning"
 	"github.com/plenum-dcim/plenum/internal/power"
 	"github.com/plenum-dcim/plenum/internal/store"
+	"github.com/plenum-dcim/plenum/internal/web/floorplan"
 )
 
 //go:embed templates/*.html
@@ -50,6 +53,7 @@ type UI struct {
 	log     *slog.Logger
 	pages   map[string]*template.Template
 	router  Router
+	planner *planning.Planner
 }
 
 // New parses the templates. svc is the power service the API uses (its measured loads).
@@ -61,6 +65,7 @@ func New(s *store.Store, svc *power.Service, version string, log *slog.Logger) (
 		log = slog.Default()
 	}
 	u := &UI{store: s, power: svc, caps: capacity.NewService(s), version: version, log: log, pages: map[string]*template.Template{}}
+	u.planner = &planning.Planner{Store: s, Power: svc, Caps: u.caps}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -86,6 +91,11 @@ func (u *UI) Register(r Router) {
 	files := http.FileServer(http.FS(static))
 	r.Handle("GET /static/{file}", http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
+		if css, ok := drawingStyles[req.URL.Path]; ok { // the drawings' styles, for pages that inline them
+			w.Header().Set("Content-Type", "text/css; charset=utf-8")
+			_, _ = w.Write([]byte(css))
+			return
+		}
 		files.ServeHTTP(w, req)
 	})))
 	r.Handle("GET /login", http.HandlerFunc(u.loginPage))
@@ -97,7 +107,13 @@ func (u *UI) Register(r Router) {
 	r.Handle("GET /rooms/{id}", u.page(u.room))
 	r.Handle("GET /racks/{id}", u.page(u.rack))
 	r.Handle("GET /devices/{id}", u.page(u.device))
+	r.Handle("GET /placement", u.page(u.placement))
+	r.Handle("POST /placement", u.page(u.placement))
 }
+
+// drawingStyles are the stylesheets of the SVG drawings the pages inline (the CSP keeps an inline
+// <style> from applying).
+var drawingStyles = map[string]string{"floorplan.css": floorplan.Stylesheet()}
 
 // view is what every page template gets.
 type view struct {
@@ -228,7 +244,13 @@ func safeNext(next string) string {
 var funcs = template.FuncMap{
 	"pct": func(v float64) string { return strconv.FormatFloat(v*100, 'f', 0, 64) + " %" },
 	"kw":  func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + " kW" },
-	"num": func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) },
+	"num": func(v float64) string { return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64) },
+	// who is the actor's user (or token) name, without the prefix the change log carries.
+	"who": func(a dcim.Actor) string {
+		n, _, _ := strings.Cut(strings.TrimPrefix(a.Name, "user:"), " token:")
+		return n
+	},
+	"add": func(a, b int) int { return a + b },
 	"fixed1": func(v float64) string {
 		return strconv.FormatFloat(v, 'f', 1, 64)
 	},

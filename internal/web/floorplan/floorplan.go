@@ -23,6 +23,8 @@ type Input struct {
 	Aisles      []Aisle
 	Coolers     []Cooler // in-row / rear-door units standing at a rack's tile, drawn beside it
 	Layer       Layer
+	// Inline leaves the <style> out: the SVG goes inside a page that links Stylesheet().
+	Inline bool
 }
 
 // Rack is one rack on the floor and its value on the layer.
@@ -173,6 +175,27 @@ const style = `.bg{fill:` + uiBg + `}.title{font-size:15px;font-weight:bold;fill
 .legend .step{text-anchor:middle}.legend rect{stroke:#9aa3ad;stroke-width:.5}
 .scale path{fill:none;stroke:` + uiInk + `;stroke-width:1.5}.scale text{fill:` + uiInk + `;font-size:9px}
 `
+
+// Stylesheet is the floor plan's style scoped to svg.floorplan, for a page that inlines the SVG
+// (Input.Inline): the page's Content-Security-Policy allows style from its own files only, and an
+// inline SVG's <style> would reach the whole page.
+func Stylesheet() string {
+	var b strings.Builder
+	for _, rule := range strings.Split(style, "}") {
+		sel, body, ok := strings.Cut(strings.TrimSpace(rule), "{")
+		if !ok {
+			continue
+		}
+		for i, one := range strings.Split(sel, ",") {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("svg.floorplan " + strings.TrimSpace(one))
+		}
+		b.WriteString("{" + body + "}\n")
+	}
+	return b.String()
+}
 
 // legendItem is one legend entry.
 type legendItem struct {
@@ -331,7 +354,10 @@ func Render(w io.Writer, in Input) error {
 	}
 	p(`<svg xmlns="http://www.w3.org/2000/svg" class="floorplan" width="%d" height="%d" viewBox="0 0 %d %d" role="group" aria-label="%s" font-family="DejaVu Sans, Arial, sans-serif" font-size="%g">`+"\n",
 		width, height, width, height, esc(label), fontSize)
-	p("<title>%s</title>\n<style>\n%s</style>\n", esc(label), style)
+	p("<title>%s</title>\n", esc(label))
+	if !in.Inline {
+		p("<style>\n%s</style>\n", style)
+	}
 
 	// Patterns: no data, and the striped categories past the palette.
 	p(`<defs><pattern id="fp-nodata" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="%s"/><path d="M0 0V6" stroke="%s" stroke-width="2"/></pattern>`, noDataBg, noDataFg)

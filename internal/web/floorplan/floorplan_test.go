@@ -607,3 +607,32 @@ func TestRenderGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestInlineStylesheet: a plan for a page leaves its <style> out, and the stylesheet the page links
+// instead reaches the plan's elements only.
+func TestInlineStylesheet(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Render(&buf, Input{Room: "Hall", GridRows: 2, GridColumns: 2, Layer: Layer{Name: "Power", Kind: "ratio"}, Inline: true}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "<style") {
+		t.Error("an inline plan carries a <style>")
+	}
+	css := Stylesheet()
+	rules := 0
+	for _, line := range strings.Split(strings.TrimSpace(css), "\n") {
+		sel, _, ok := strings.Cut(line, "{")
+		if !ok {
+			t.Fatalf("rule %q", line)
+		}
+		for _, one := range strings.Split(sel, ",") {
+			if !strings.HasPrefix(one, "svg.floorplan ") {
+				t.Errorf("selector %q reaches beyond the plan", one)
+			}
+		}
+		rules++
+	}
+	if rules < 10 || !strings.Contains(css, "svg.floorplan .rack text") {
+		t.Errorf("%d rules:\n%s", rules, css)
+	}
+}
