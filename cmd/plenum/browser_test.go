@@ -61,6 +61,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("OperatorFloorPlan", func(t *testing.T) { journeyOperator(t, d) })
 	t.Run("Search", func(t *testing.T) { journeySearch(t, d) })
 	t.Run("TenantKopi", func(t *testing.T) { journeyTenant(t, d) })
+	t.Run("Placement", func(t *testing.T) { journeyPlacement(t, d) })
 	t.Run("SignOut", func(t *testing.T) { journeySignOut(t, d) })
 }
 
@@ -573,4 +574,73 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// journeyPlacement: the operator places 10 servers for Kopi Cloud with the wizard, A+B, and
+// reserves the places; the reservations are in the racks the plan named, for that tenant.
+func journeyPlacement(t *testing.T, d *uiDemo) {
+	p := newTab(t, d)
+	p.signIn("operator")
+	p.follow("open the wizard", chromedp.Click(chromedp.CSS(`header nav a[href="/placement"]`)))
+	if h := p.text("h1"); h != "Place equipment" {
+		t.Fatalf("wizard h1 %q", h)
+	}
+	// The 1U server of the demo's library, by its option text.
+	server := eval[string](p, `Array.from(document.querySelectorAll("#device_type option")).find(o => /\(1 U\)/.test(o.textContent) && /R6|DL3|SR6|1U|PowerEdge|ProLiant/i.test(o.textContent)).value`)
+	kopi := itoa(d.tenants["Kopi Cloud Sdn Bhd"])
+	p.follow("find places",
+		chromedp.SetValue(chromedp.ID("device_type"), server),
+		chromedp.SetValue(chromedp.ID("count"), "10"),
+		chromedp.SetValue(chromedp.ID("redundancy"), "A+B"),
+		chromedp.SetValue(chromedp.ID("tenant"), kopi),
+		chromedp.Click(chromedp.CSS(`form.wizard button[type=submit]`)))
+	if placed := p.text("#placed"); placed != "10 of 10 placed" {
+		t.Fatalf("placed: %q", placed)
+	}
+	racks := eval[[]string](p, `Array.from(document.querySelectorAll("#candidates tbody tr td:nth-child(2) a"), a => a.textContent)`)
+	if len(racks) != 10 {
+		t.Fatalf("candidates %q", racks)
+	}
+	// Other tenants' racks are avoided: every candidate is Kopi Cloud's or no one's. (Kopi's own
+	// racks, A01-A10, are full on power after failover in the demo: they are listed as rejected, why.)
+	for _, name := range racks {
+		if r := d.racks[name]; r.TenantID != nil && *r.TenantID != d.tenants["Kopi Cloud Sdn Bhd"] {
+			t.Errorf("candidate %s belongs to tenant %d", name, *r.TenantID)
+		}
+	}
+	rejected := p.text("main")
+	if !strings.Contains(rejected, "Racks that cannot take it") || !strings.Contains(rejected, "left after failover") {
+		t.Errorf("no rejected racks with their reasons")
+	}
+	p.b.Screenshot(t, "plan")
+	p.follow("reserve", chromedp.Click(chromedp.ID("reserve")))
+	if msg := p.text("#reserved"); !strings.HasPrefix(msg, "Reserved") {
+		t.Fatalf("reserve: %q", msg)
+	}
+	p.b.Screenshot(t, "reserved")
+	// The reservations are stored for Kopi Cloud, in the racks named.
+	var res struct {
+		Results []struct {
+			RackID   int64  `json:"rack_id"`
+			TenantID *int64 `json:"tenant_id"`
+			Desc     string `json:"description"`
+		} `json:"results"`
+	}
+	d.api(t, "/api/v1/rack-reservations?tenant_id="+kopi+"&limit=1000", &res)
+	names := map[int64]string{}
+	for _, r := range d.racks {
+		names[r.ID] = r.Name
+	}
+	found := 0
+	for _, r := range res.Results {
+		if strings.HasPrefix(r.Desc, "placement: 10 ×") {
+			found++
+			if !slices.Contains(racks, names[r.RackID]) {
+				t.Errorf("reservation in rack %s, not among the candidates %q", names[r.RackID], racks)
+			}
+		}
+	}
+	if found == 0 {
+		t.Errorf("no placement reservation stored for Kopi Cloud: %+v", res.Results)
+	}
 }
