@@ -62,6 +62,8 @@ func TestBrowser(t *testing.T) {
 	t.Run("Search", func(t *testing.T) { journeySearch(t, d) })
 	t.Run("TenantKopi", func(t *testing.T) { journeyTenant(t, d) })
 	t.Run("Placement", func(t *testing.T) { journeyPlacement(t, d) })
+	t.Run("PowerWhatIf", func(t *testing.T) { journeyWhatIf(t, d) })
+	t.Run("Energy", func(t *testing.T) { journeyEnergy(t, d) })
 	t.Run("SignOut", func(t *testing.T) { journeySignOut(t, d) })
 }
 
@@ -643,4 +645,81 @@ func journeyPlacement(t *testing.T, d *uiDemo) {
 	if found == 0 {
 		t.Errorf("no placement reservation stored for Kopi Cloud: %+v", res.Results)
 	}
+}
+
+// journeyWhatIf: from the site, the operator opens the power chain, clicks UPS-A on the diagram,
+// and sees what its failure does: the node marked failed, the impact counted and listed.
+func journeyWhatIf(t *testing.T, d *uiDemo) {
+	p := newTab(t, d)
+	p.signIn("operator")
+	p.open("/sites/" + itoa(d.site))
+	p.follow("open the power chain", chromedp.Click(chromedp.CSS(`a[href="/sites/`+itoa(d.site)+`/power"]`)))
+	if h := p.text("h1"); h != "Power chain" {
+		t.Fatalf("power chain h1 %q", h)
+	}
+	nodes := eval[int](p, `document.querySelectorAll("#power-chain [data-node-id]").length`)
+	if nodes < 10 {
+		t.Fatalf("%d nodes on the diagram", nodes)
+	}
+	p.b.Screenshot(t, "chain")
+	// The first UPS on the diagram, by its kind, clicked through its link.
+	ups := eval[string](p, `(() => { for (const g of document.querySelectorAll("#power-chain [data-node-id]")) {
+	  if (/\bups\b/i.test(g.textContent)) return g.getAttribute("data-node-id"); } return ""; })()`)
+	if ups == "" {
+		t.Fatal("no UPS on the diagram")
+	}
+	p.follow("click the UPS", chromedp.Click(chromedp.CSS(`#power-chain a[href$="fail=`+ups+`"]`)))
+	if got := p.path(); got != "/sites/"+itoa(d.site)+"/whatif?fail="+ups {
+		t.Fatalf("what-if landed on %s", got)
+	}
+	if h := p.text("h1"); !strings.HasPrefix(h, "What if ") || !strings.HasSuffix(h, " fails") {
+		t.Errorf("what-if h1 %q", h)
+	}
+	failed := eval[int](p, `document.querySelectorAll("#power-chain .state-failed").length`)
+	if failed != 1 {
+		t.Errorf("%d nodes marked failed", failed)
+	}
+	impact := p.text("#impact")
+	if !strings.Contains(impact, "Devices on their last feed") {
+		t.Errorf("impact tiles %q", impact)
+	}
+	// A 2N chain: one UPS down leaves the dual-corded devices on their last feed; the lists agree
+	// with the tiles' counts.
+	lastFeed := eval[int](p, `document.querySelectorAll("#last-feed li").length`)
+	dark := eval[int](p, `document.querySelectorAll("#lost-power li").length`)
+	tiles := strings.Join(strings.Fields(impact), " ")
+	if lastFeed == 0 || !strings.Contains(tiles, "Devices on their last feed "+strconv.Itoa(lastFeed)) ||
+		!strings.Contains(tiles, "Devices without power "+strconv.Itoa(dark)) {
+		t.Errorf("UPS %s down: %d devices on their last feed, %d dark; tiles %q", ups, lastFeed, dark, impact)
+	}
+	p.b.Screenshot(t, "whatif")
+	// A viewer may look at the chain but not run what-ifs.
+	v := newTab(t, d)
+	v.signIn("viewer")
+	v.open("/sites/" + itoa(d.site) + "/power")
+	resp := v.open("/sites/"+itoa(d.site)+"/whatif?fail="+ups, regexp.MustCompile(`403`))
+	if resp.Status != http.StatusForbidden {
+		t.Errorf("viewer's what-if: %d", resp.Status)
+	}
+}
+
+// journeyEnergy: the PUE dashboard shows the rolling 12 months, the targets and three charts.
+func journeyEnergy(t *testing.T, d *uiDemo) {
+	p := newTab(t, d)
+	p.signIn("viewer")
+	p.open("/sites/" + itoa(d.site))
+	p.follow("open the energy dashboard", chromedp.Click(chromedp.CSS(`a[href="/sites/`+itoa(d.site)+`/energy"]`)))
+	kpis := p.text("#kpis")
+	if !regexp.MustCompile(`PUE\s+1\.\d\d`).MatchString(kpis) {
+		t.Errorf("KPI tiles %q: want a PUE of 1.xx", kpis)
+	}
+	if rows := eval[int](p, `document.querySelectorAll("#targets tbody tr").length`); rows < 2 {
+		t.Errorf("%d target rows", rows)
+	}
+	charts := eval[int](p, `document.querySelectorAll("figure.chart svg").length`)
+	bars := eval[int](p, `document.querySelectorAll("figure.chart svg .ch-bar").length`)
+	if charts != 3 || bars < 20 {
+		t.Errorf("%d charts, %d bars", charts, bars)
+	}
+	p.b.Screenshot(t, "dashboard")
 }

@@ -126,18 +126,21 @@ var routeRules = map[string]rule{
 // pageRules are the web UI's pages (internal/web). Pages read as the signed-in user, so a tenant
 // user's pages hold only its own objects; the sign-in page and the stylesheet and script are open.
 var pageRules = map[string]rule{
-	"GET /static/{file}": {level: public},
-	"GET /login":         {level: public},
-	"POST /login":        {level: public},
-	"POST /logout":       {level: signedIn},
-	"GET /{$}":           {level: viewer, tenant: true},
-	"GET /search":        {level: viewer, tenant: true},
-	"GET /sites/{id}":    {level: viewer, tenant: true},
-	"GET /rooms/{id}":    {level: viewer, tenant: true},
-	"GET /racks/{id}":    {level: viewer, tenant: true},
-	"GET /devices/{id}":  {level: viewer, tenant: true},
-	"GET /placement":     {level: operator, tenant: true, read: true},
-	"POST /placement":    {level: operator, tenant: true},
+	"GET /static/{file}":     {level: public},
+	"GET /login":             {level: public},
+	"POST /login":            {level: public},
+	"POST /logout":           {level: signedIn},
+	"GET /{$}":               {level: viewer, tenant: true},
+	"GET /search":            {level: viewer, tenant: true},
+	"GET /sites/{id}":        {level: viewer, tenant: true},
+	"GET /rooms/{id}":        {level: viewer, tenant: true},
+	"GET /racks/{id}":        {level: viewer, tenant: true},
+	"GET /devices/{id}":      {level: viewer, tenant: true},
+	"GET /placement":         {level: operator, tenant: true, read: true},
+	"GET /sites/{id}/energy": {level: viewer},
+	"GET /sites/{id}/power":  {level: viewer},
+	"GET /sites/{id}/whatif": {level: operator},
+	"POST /placement":        {level: operator, tenant: true},
 }
 
 // The Prometheus query API: reads, for tenants too (their series only), by GET or form POST.

@@ -62,6 +62,7 @@ var specialRoutes = map[string]string{
 	"GET /static/{file}": "*", "GET /login": "*", "POST /login": "*", "POST /logout": "AOVT",
 	"GET /{$}": "AOVT", "GET /search": "AOVT", "GET /sites/{id}": "AOVT", "GET /rooms/{id}": "AOVT",
 	"GET /racks/{id}": "AOVT", "GET /devices/{id}": "AOVT", "GET /placement": "AOT", "POST /placement": "AOT",
+	"GET /sites/{id}/energy": "AOV", "GET /sites/{id}/power": "AOV", "GET /sites/{id}/whatif": "AO",
 }
 
 // expectedRoles says who may use a route, or false for a route the test does not know.
@@ -296,6 +297,9 @@ func (p *portal) request(pattern string) (method, path string, body any) {
 		}
 	}
 	path = strings.ReplaceAll(path, "{file}", "plenum.css")
+	if !strings.HasPrefix(path, "/api/") && strings.HasSuffix(path, "/whatif") {
+		path += "?fail=" + strconv.FormatInt(p.ups, 10)
+	}
 	path = strings.ReplaceAll(path, "{$}", "")
 	path = strings.ReplaceAll(path, "{id}", strconv.FormatInt(id, 10))
 	path = strings.ReplaceAll(path, "{name}", "device")

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -76,7 +78,12 @@ func refusePage(w http.ResponseWriter, r *http.Request, status int, why string) 
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = w.Write([]byte(http.StatusText(status) + ": " + why + "\n"))
+	title := html.EscapeString(http.StatusText(status))
+	_, _ = fmt.Fprintf(w, `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>%s · Plenum</title>
+<link rel="stylesheet" href="/static/plenum.css"><link rel="icon" href="/static/favicon.svg" type="image/svg+xml"></head>
+<body><main id="main"><h1>%s</h1><p>%s.</p><p><a href="/">Back to the sites</a></p></main></body></html>
+`, title, title, html.EscapeString(why))
 }

@@ -26,6 +26,8 @@ import (
 	"github.com/plenum-dcim/plenum/internal/planning"
 	"github.com/plenum-dcim/plenum/internal/power"
 	"github.com/plenum-dcim/plenum/internal/store"
+	"github.com/plenum-dcim/plenum/internal/web/chain"
+	"github.com/plenum-dcim/plenum/internal/web/chart"
 	"github.com/plenum-dcim/plenum/internal/web/floorplan"
 )
 
@@ -107,13 +109,17 @@ func (u *UI) Register(r Router) {
 	r.Handle("GET /rooms/{id}", u.page(u.room))
 	r.Handle("GET /racks/{id}", u.page(u.rack))
 	r.Handle("GET /devices/{id}", u.page(u.device))
+	r.Handle("GET /sites/{id}/energy", u.page(u.energy))
+	r.Handle("GET /sites/{id}/power", u.page(u.powerChain))
+	r.Handle("GET /sites/{id}/whatif", u.page(u.whatIf))
 	r.Handle("GET /placement", u.page(u.placement))
 	r.Handle("POST /placement", u.page(u.placement))
 }
 
 // drawingStyles are the stylesheets of the SVG drawings the pages inline (the CSP keeps an inline
 // <style> from applying).
-var drawingStyles = map[string]string{"floorplan.css": floorplan.Stylesheet()}
+var drawingStyles = map[string]string{"floorplan.css": floorplan.Stylesheet(), "chart.css": chart.Stylesheet(),
+	"chain.css": chain.Stylesheet()}
 
 // view is what every page template gets.
 type view struct {
@@ -251,6 +257,8 @@ var funcs = template.FuncMap{
 		return n
 	},
 	"add": func(a, b int) int { return a + b },
+	"tonnes": func(kg float64) float64 { return kg / 1000 },
+	"deref_b": func(p *bool) bool { return p != nil && *p },
 	"fixed1": func(v float64) string {
 		return strconv.FormatFloat(v, 'f', 1, 64)
 	},

@@ -22,8 +22,10 @@
         try { localStorage.setItem("plenum-theme", next); } catch (e) { /* storage off */ }
       });
     }
-    var plan = document.getElementById("floor-plan");
-    if (plan) { panZoom(plan); }
+    ["floor-plan", "power-chain"].forEach(function (id) {
+      var box = document.getElementById(id);
+      if (box) { panZoom(box); }
+    });
   });
 
   // panZoom moves the floor plan's viewBox: drag or arrow keys to pan, the wheel or + and − to zoom.
