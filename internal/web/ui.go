@@ -256,8 +256,8 @@ var funcs = template.FuncMap{
 		n, _, _ := strings.Cut(strings.TrimPrefix(a.Name, "user:"), " token:")
 		return n
 	},
-	"add": func(a, b int) int { return a + b },
-	"tonnes": func(kg float64) float64 { return kg / 1000 },
+	"add":     func(a, b int) int { return a + b },
+	"tonnes":  func(kg float64) float64 { return kg / 1000 },
 	"deref_b": func(p *bool) bool { return p != nil && *p },
 	"fixed1": func(v float64) string {
 		return strconv.FormatFloat(v, 'f', 1, 64)
