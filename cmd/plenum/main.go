@@ -186,6 +186,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	ui.SetLive(web.Live{Pollers: pollers, Telemetry: m.Telemetry})
 	api := httpapi.New(httpapi.Config{Store: st, Power: measured, Telemetry: m.Telemetry, Pollers: pollers, Version: version, Logger: m.Logger,
 		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), TLS: secure, OIDC: provider,
 		Pages: func(r httpapi.PageRouter) { ui.Register(r) }})

@@ -140,7 +140,19 @@ var pageRules = map[string]rule{
 	"GET /sites/{id}/energy": {level: viewer},
 	"GET /sites/{id}/power":  {level: viewer},
 	"GET /sites/{id}/whatif": {level: operator},
-	"POST /placement":        {level: operator, tenant: true},
+	// Inventory lists and forms; the store decides what a tenant user sees (lists of what it may
+	// not see at all are refused there).
+	"GET /inventory/{type}":           {level: viewer, tenant: true},
+	"GET /inventory/{type}/new":       {level: operator},
+	"POST /inventory/{type}":          {level: operator},
+	"GET /inventory/{type}/{id}/edit": {level: operator},
+	"POST /inventory/{type}/{id}":     {level: operator},
+	"GET /import":                     {level: operator},
+	"POST /import":                    {level: operator},
+	"GET /sites/{id}/capacity":        {level: viewer},
+	"GET /live":                       {level: viewer},
+	"GET /bills":                      {level: viewer, tenant: true},
+	"POST /placement":                 {level: operator, tenant: true},
 }
 
 // The Prometheus query API: reads, for tenants too (their series only), by GET or form POST.

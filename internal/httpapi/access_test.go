@@ -63,6 +63,9 @@ var specialRoutes = map[string]string{
 	"GET /{$}": "AOVT", "GET /search": "AOVT", "GET /sites/{id}": "AOVT", "GET /rooms/{id}": "AOVT",
 	"GET /racks/{id}": "AOVT", "GET /devices/{id}": "AOVT", "GET /placement": "AOT", "POST /placement": "AOT",
 	"GET /sites/{id}/energy": "AOV", "GET /sites/{id}/power": "AOV", "GET /sites/{id}/whatif": "AO",
+	"GET /inventory/{type}": "AOVT", "GET /inventory/{type}/new": "AO", "POST /inventory/{type}": "AO",
+	"GET /inventory/{type}/{id}/edit": "AO", "POST /inventory/{type}/{id}": "AO", "GET /import": "AO", "POST /import": "AO",
+	"GET /sites/{id}/capacity": "AOV", "GET /live": "AOV", "GET /bills": "AOVT",
 }
 
 // expectedRoles says who may use a route, or false for a route the test does not know.
@@ -301,6 +304,12 @@ func (p *portal) request(pattern string) (method, path string, body any) {
 		path += "?fail=" + strconv.FormatInt(p.ups, 10)
 	}
 	path = strings.ReplaceAll(path, "{$}", "")
+	if strings.HasPrefix(path, "/inventory/") { // the racks: a type tenants read too
+		path = strings.ReplaceAll(path, "{type}", "racks")
+		if method == http.MethodGet {
+			path = strings.ReplaceAll(path, "{id}", strconv.FormatInt(p.ids["racks"][0], 10))
+		}
+	}
 	path = strings.ReplaceAll(path, "{id}", strconv.FormatInt(id, 10))
 	path = strings.ReplaceAll(path, "{name}", "device")
 	if strings.HasPrefix(path, Prefix+"/users/") {

@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"path"
-	"slices"
-	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -35,7 +32,7 @@ func registerCatalog(api huma.API, sink catalog.Sink) {
 	}, func(ctx context.Context, in *importInput) (*bodyOutput[catalog.Report], error) {
 		files := make(map[string][]byte, len(in.Body.Files))
 		for i, f := range in.Body.Files {
-			if err := importPath(f.Path); err != nil {
+			if err := catalog.CheckPath(f.Path); err != nil {
 				return nil, problem(dcim.Invalid(fmt.Sprintf("files[%d].path", i), "%q: %v", f.Path, err))
 			}
 			if _, dup := files[f.Path]; dup {
@@ -49,23 +46,4 @@ func registerCatalog(api huma.API, sink catalog.Sink) {
 		}
 		return &bodyOutput[catalog.Report]{Body: r}, nil
 	})
-}
-
-// importPath checks a file path of an import. The server reads nothing by it (the content travels
-// in the request), but it names the file in reports and logs, so it must be what a library's
-// relative path is: no absolute path, no "..", no control characters.
-func importPath(p string) error {
-	switch {
-	case len(p) > 1024:
-		return fmt.Errorf("longer than 1024 characters")
-	case strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return fmt.Errorf("has control characters")
-	case strings.Contains(p, "\\"):
-		return fmt.Errorf("use / between folders")
-	case path.IsAbs(p) || (len(p) > 1 && p[1] == ':'):
-		return fmt.Errorf("must be relative to the library")
-	case slices.Contains(strings.Split(p, "/"), ".."):
-		return fmt.Errorf("must not climb out of the library (..)")
-	}
-	return nil
 }

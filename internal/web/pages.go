@@ -12,6 +12,7 @@ import (
 	"github.com/plenum-dcim/plenum/internal/capacity"
 	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/power"
+	"github.com/plenum-dcim/plenum/internal/web/chart"
 	"github.com/plenum-dcim/plenum/internal/web/floorplan"
 )
 
@@ -332,6 +333,7 @@ func aisleOf(row dcim.Row, racks []capacity.Rack) []floorplan.Aisle {
 }
 
 type rackData struct {
+	Sensors      []sensorTrend
 	Rack         dcim.Rack
 	Room         dcim.Room
 	Site         dcim.Site
@@ -339,6 +341,13 @@ type rackData struct {
 	Reservations []dcim.RackReservation
 	Capacity     *capacity.Summary
 	Changes      []dcim.Change
+}
+
+// sensorTrend is one of a rack's sensors over the last day, drawn as a sparkline.
+type sensorTrend struct {
+	Name       string
+	Last, Peak float64
+	Spark      []byte
 }
 
 type rackDevice struct {
@@ -400,6 +409,9 @@ func (u *UI) rack(w http.ResponseWriter, r *http.Request, v *view) (string, erro
 	}
 	sum := capacity.Summarize(cs, ps, capacity.Scope{Type: dcim.TypeRack, ID: id}, power.Allocated, time.Now())
 	d.Capacity = &sum
+	if d.Sensors, err = u.rackSensors(r, site.Name, rk.Name); err != nil {
+		return "", err
+	}
 	if !v.Tenant {
 		ch, err := u.store.Changes(ctx, dcim.ListQuery{Limit: 20, Filters: map[string][]string{"object_type": {dcim.TypeRack}, "object_id": {strconv.FormatInt(id, 10)}}})
 		if err != nil {
@@ -461,4 +473,42 @@ func (u *UI) device(w http.ResponseWriter, r *http.Request, v *view) (string, er
 	}
 	v.Title, v.Data = dev.Name, d
 	return "device", nil
+}
+
+// rackSensors is the rack's inlet temperatures over the last day, one sparkline per sensor point.
+func (u *UI) rackSensors(r *http.Request, site, rack string) ([]sensorTrend, error) {
+	if u.live.Telemetry == nil {
+		return nil, nil
+	}
+	now := time.Now()
+	expr := fmt.Sprintf(`inlet_temperature_celsius{site=%q, rack=%q}`, site, rack)
+	trends, err := u.live.Telemetry.Trends(r.Context(), expr, now.Add(-24*time.Hour), now, 10*time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	var out []sensorTrend
+	for _, tr := range trends {
+		if len(tr.Points) == 0 {
+			continue
+		}
+		name := tr.Labels["point"]
+		if name == "" {
+			name = tr.Labels["sensor_point"]
+		}
+		st := sensorTrend{Name: name, Last: tr.Points[len(tr.Points)-1].V, Peak: tr.Points[0].V}
+		sp := chart.Spark{Label: name + " °C"}
+		for _, p := range tr.Points {
+			v := p.V
+			sp.Points = append(sp.Points, chart.Point{T: p.T, V: &v})
+			st.Peak = max(st.Peak, v)
+		}
+		var buf bytes.Buffer
+		if err := sp.Render(&buf); err != nil {
+			return nil, err
+		}
+		st.Spark = buf.Bytes()
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(a, b sensorTrend) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
 }

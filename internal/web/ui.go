@@ -56,6 +56,7 @@ type UI struct {
 	pages   map[string]*template.Template
 	router  Router
 	planner *planning.Planner
+	live    Live
 }
 
 // New parses the templates. svc is the power service the API uses (its measured loads).
@@ -112,8 +113,12 @@ func (u *UI) Register(r Router) {
 	r.Handle("GET /sites/{id}/energy", u.page(u.energy))
 	r.Handle("GET /sites/{id}/power", u.page(u.powerChain))
 	r.Handle("GET /sites/{id}/whatif", u.page(u.whatIf))
+	r.Handle("GET /sites/{id}/capacity", u.page(u.capacityPage))
+	r.Handle("GET /live", u.page(u.livePage))
+	r.Handle("GET /bills", u.page(u.bills))
 	r.Handle("GET /placement", u.page(u.placement))
 	r.Handle("POST /placement", u.page(u.placement))
+	u.registerInventory(r)
 }
 
 // drawingStyles are the stylesheets of the SVG drawings the pages inline (the CSP keeps an inline
