@@ -64,6 +64,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("Placement", func(t *testing.T) { journeyPlacement(t, d) })
 	t.Run("PowerWhatIf", func(t *testing.T) { journeyWhatIf(t, d) })
 	t.Run("Energy", func(t *testing.T) { journeyEnergy(t, d) })
+	t.Run("InletLayer", func(t *testing.T) { journeyInlet(t, d) })
 	t.Run("SignOut", func(t *testing.T) { journeySignOut(t, d) })
 }
 
@@ -722,4 +723,37 @@ func journeyEnergy(t *testing.T, d *uiDemo) {
 		t.Errorf("%d charts, %d bars", charts, bars)
 	}
 	p.b.Screenshot(t, "dashboard")
+}
+
+// journeyInlet: the floor plan colored by inlet temperature (the demo's simulated sensors), with
+// ASHRAE A1's steps in the legend, and a rack page with its sensors' sparklines.
+func journeyInlet(t *testing.T, d *uiDemo) {
+	p := newTab(t, d)
+	p.signIn("viewer")
+	p.open("/rooms/" + itoa(d.hall) + "?layer=inlet")
+	legend := eval[string](p, `document.querySelector("#floor-plan svg .legend").textContent`)
+	for _, step := range []string{"< 18 °C", "18–27 °C", "27–32 °C", "> 32 °C"} {
+		if !strings.Contains(legend, step) {
+			t.Errorf("legend %q lacks %q", legend, step)
+		}
+	}
+	// The demo writes its day of readings as it starts: wait for the latest to arrive.
+	measured := 0
+	for deadline := time.Now().Add(45 * time.Second); ; {
+		measured = eval[int](p, `document.querySelectorAll("#floor-plan .rack:not(.nodata)").length`)
+		if measured >= 10 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(2 * time.Second)
+		p.open("/rooms/" + itoa(d.hall) + "?layer=inlet")
+	}
+	if measured < 10 {
+		t.Errorf("%d racks with an inlet reading", measured)
+	}
+	p.b.Screenshot(t, "inlet-layer")
+	p.open("/racks/" + itoa(d.racks["A01"].ID))
+	sparks := eval[int](p, `document.querySelectorAll("#sensors td.spark svg").length`)
+	if sparks == 0 {
+		t.Errorf("rack A01 shows no sensor sparkline")
+	}
 }

@@ -150,6 +150,7 @@ var layers = []struct{ Key, Name, Kind, Unit string }{
 	{"power", "Power draw / budget", "ratio", "of the racks' power budget after failover"},
 	{"space", "Units used", "ratio", "of the rack's units taken or reserved"},
 	{"weight", "Weight / limit", "ratio", "of the rack's weight limit"},
+	{"inlet", "Inlet temperature", "temperature", "the hottest inlet sensor, against ASHRAE A1"},
 	{"tenant", "Tenant", "category", ""},
 }
 
@@ -205,6 +206,12 @@ func (u *UI) room(w http.ResponseWriter, r *http.Request, v *view) (string, erro
 	for _, s := range capacity.PerRack(cs, ps, capacity.Scope{Type: dcim.TypeRoom, ID: id}, power.Allocated, now) {
 		sums[s.Scope.ID] = s
 	}
+	var inlets map[string]float64
+	if layer == "inlet" {
+		if inlets, err = u.inletTemperatures(r, site.Name); err != nil {
+			return "", err
+		}
+	}
 	tenants := map[int64]string{}
 	if layer == "tenant" {
 		ts, err := u.store.Tenants().List(ctx, dcim.ListQuery{Limit: dcim.MaxLimit})
@@ -234,6 +241,10 @@ func (u *UI) room(w http.ResponseWriter, r *http.Request, v *view) (string, erro
 		fr.Href = fmt.Sprintf("/racks/%d", rk.ID)
 		s := sums[rk.ID]
 		fr.Value, fr.Title = layerValue(layer, s, cr), rackTitle(rk, s, cr)
+		if t, ok := inlets[rk.Name]; ok && layer == "inlet" {
+			fr.Value = &t
+			fr.Title += fmt.Sprintf("\ninlet %.1f °C (hottest sensor)", t)
+		}
 		if rk.TenantID != nil {
 			fr.Category = tenants[*rk.TenantID]
 		}
@@ -510,5 +521,26 @@ func (u *UI) rackSensors(r *http.Request, site, rack string) ([]sensorTrend, err
 		out = append(out, st)
 	}
 	slices.SortFunc(out, func(a, b sensorTrend) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// inletTemperatures is each rack's hottest inlet sensor now (the last reading of the past 15
+// minutes), by rack name, as the reader sees the series.
+func (u *UI) inletTemperatures(r *http.Request, site string) (map[string]float64, error) {
+	out := map[string]float64{}
+	if u.live.Telemetry == nil {
+		return out, nil
+	}
+	now := time.Now()
+	expr := fmt.Sprintf(`max by (rack) (last_over_time(inlet_temperature_celsius{site=%q}[15m]))`, site)
+	trends, err := u.live.Telemetry.Trends(r.Context(), expr, now, now, time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	for _, tr := range trends {
+		if len(tr.Points) > 0 && tr.Labels["rack"] != "" {
+			out[tr.Labels["rack"]] = tr.Points[len(tr.Points)-1].V
+		}
+	}
 	return out, nil
 }

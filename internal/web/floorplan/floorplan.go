@@ -33,7 +33,7 @@ type Rack struct {
 	Name     string
 	Row      int      // grid tile, 0-based; a rack with Row < 0 or Column < 0 is skipped and counted in a note
 	Column   int      // grid tile, 0-based
-	Value    *float64 // ratio layer: 0..1, above 1 = over; nil = no data (neutral, hatched)
+	Value    *float64 // ratio layer: 0..1, above 1 = over; temperature layer: °C; nil = no data (neutral, hatched)
 	Category string   // category layer (a tenant name): same string, same color; "" = no data
 	Title    string   // hover text (an SVG <title>), several lines allowed
 	Href     string   // link target ("/racks/12"); "" = not a link: a plain grey tile, no name, no color
@@ -59,7 +59,7 @@ type Cooler struct {
 // Layer says what the rack colors mean.
 type Layer struct {
 	Name string // "Power draw / budget", "Free units", "Weight / limit", "Tenant"
-	Kind string // "ratio" or "category"
+	Kind string // "ratio", "temperature" (°C, against ASHRAE A1) or "category"
 	Unit string // legend caption, e.g. "of budget"
 }
 
@@ -105,6 +105,35 @@ var ratioScale = []struct {
 	{swatch{"#f0e442", inkDark}, "70–85 %"},
 	{swatch{"#e69f00", inkDark}, "85–100 %"},
 	{swatch{"#d55e00", inkDark}, "> 100 %"},
+}
+
+// tempScale is the stepped scale of an inlet temperature layer (°C), against ASHRAE's thermal
+// guidelines for class A1 (TC 9.9, 2021): recommended 18–27 °C, allowable 15–32 °C.
+var tempScale = []struct {
+	swatch
+	label string
+}{
+	{swatch{"#56b4e9", inkDark}, "< 18 °C"},
+	{swatch{"#b8dcf4", inkDark}, "18–27 °C"},
+	{swatch{"#f0e442", inkDark}, "27–32 °C"},
+	{swatch{"#d55e00", inkDark}, "> 32 °C"},
+}
+
+// tempBucket is the index in tempScale of an inlet temperature, or -1 for no reading.
+func tempBucket(v *float64) int {
+	if v == nil || math.IsNaN(*v) {
+		return -1
+	}
+	switch x := *v; {
+	case x < 18:
+		return 0
+	case x <= 27:
+		return 1
+	case x <= 32:
+		return 2
+	default:
+		return 3
+	}
 }
 
 // palette is Okabe–Ito without black, for categories; past its end the colors repeat with
@@ -211,12 +240,15 @@ type legendItem struct {
 // drawn in row, column, id order), so it can be compared byte for byte.
 func Render(w io.Writer, in Input) error {
 	category := false
+	scale, bucket := ratioScale, bucket
 	switch in.Layer.Kind {
 	case "ratio":
+	case "temperature":
+		scale, bucket = tempScale, tempBucket
 	case "category":
 		category = true
 	default:
-		return fmt.Errorf("floorplan: layer kind %q: want ratio or category", in.Layer.Kind)
+		return fmt.Errorf("floorplan: layer kind %q: want ratio, temperature or category", in.Layer.Kind)
 	}
 	rows, cols := max(in.GridRows, 1), max(in.GridColumns, 1)
 	grow := func(r, c int) {
@@ -327,7 +359,7 @@ func Render(w io.Writer, in Input) error {
 			items = append(items, legendItem{key: "nodata", label: "none", sw: noData, count: n})
 		}
 	} else {
-		for k, s := range ratioScale {
+		for k, s := range scale {
 			key := "b" + strconv.Itoa(k)
 			items = append(items, legendItem{key: key, label: s.label, sw: s.swatch, step: true, count: counts[key]})
 		}
@@ -433,10 +465,10 @@ func Render(w io.Writer, in Input) error {
 			switch k := bucket(r.Value); k {
 			case -1:
 				sw, cls = noData, "rack nodata"
-			case len(ratioScale) - 1:
-				sw, cls = ratioScale[k].swatch, "rack over"
+			case len(scale) - 1:
+				sw, cls = scale[k].swatch, "rack over"
 			default:
-				sw = ratioScale[k].swatch
+				sw = scale[k].swatch
 			}
 		}
 		p(`<a href="%s"><g class="%s" id="rack-%d" data-rack-id="%d">%s<rect x="%d" y="%d" width="%d" height="%d" fill="%s"/>`,

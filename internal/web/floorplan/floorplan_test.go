@@ -10,6 +10,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -634,5 +635,36 @@ func TestInlineStylesheet(t *testing.T) {
 	}
 	if rules < 10 || !strings.Contains(css, "svg.floorplan .rack text") {
 		t.Errorf("%d rules:\n%s", rules, css)
+	}
+}
+
+// TestTemperatureLayer: inlet temperatures fall in ASHRAE A1's steps: below recommended,
+// recommended (18–27 °C), allowable (27–32 °C), above allowable; no reading is hatched.
+func TestTemperatureLayer(t *testing.T) {
+	temp := func(v float64) *float64 { return &v }
+	in := Input{Room: "Hall", GridRows: 2, GridColumns: 6, Layer: Layer{Name: "Inlet temperature", Kind: "temperature"}}
+	for i, v := range []*float64{temp(16), temp(22), temp(27), temp(29.5), temp(35), nil} {
+		in.Racks = append(in.Racks, Rack{ID: int64(i + 1), Name: fmt.Sprintf("R%d", i+1), Row: 0, Column: i, Value: v, Href: "/racks/1"})
+	}
+	var buf bytes.Buffer
+	if err := Render(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	want := map[int]string{1: "#56b4e9", 2: "#b8dcf4", 3: "#b8dcf4", 4: "#f0e442", 5: "#d55e00", 6: "url(#fp-nodata)"}
+	for id, fill := range want {
+		re := regexp.MustCompile(fmt.Sprintf(`id="rack-%d"[^>]*>(?:<title>[^<]*</title>)?<rect [^>]*fill="([^"]+)"`, id))
+		m := re.FindStringSubmatch(out)
+		if m == nil || m[1] != fill {
+			t.Errorf("rack %d: fill %v, want %s", id, m, fill)
+		}
+	}
+	for _, label := range []string{"&lt; 18 °C", "18–27 °C", "27–32 °C", "&gt; 32 °C"} {
+		if !strings.Contains(out, label) {
+			t.Errorf("legend lacks %q", label)
+		}
+	}
+	if !strings.Contains(out, `class="rack over" id="rack-5"`) {
+		t.Error("the rack above allowable is not marked over")
 	}
 }
