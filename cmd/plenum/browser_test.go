@@ -65,6 +65,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("PowerWhatIf", func(t *testing.T) { journeyWhatIf(t, d) })
 	t.Run("Energy", func(t *testing.T) { journeyEnergy(t, d) })
 	t.Run("InletLayer", func(t *testing.T) { journeyInlet(t, d) })
+	t.Run("EveryPage", func(t *testing.T) { journeyEveryPage(t, d) })
 	t.Run("SignOut", func(t *testing.T) { journeySignOut(t, d) })
 }
 
@@ -756,4 +757,46 @@ func journeyInlet(t *testing.T, d *uiDemo) {
 	if sparks == 0 {
 		t.Errorf("rack A01 shows no sensor sparkline")
 	}
+}
+
+// journeyEveryPage opens the pages no other journey walks, as an operator and as a tenant user,
+// so that each is checked for console errors, outside requests and the accessibility basics, and
+// holds what it should.
+func journeyEveryPage(t *testing.T, d *uiDemo) {
+	p := newTab(t, d)
+	p.signIn("operator")
+	site := itoa(d.site)
+	for _, c := range []struct{ path, css, want string }{
+		{"/inventory/racks", "main", "Showing 1–50 of"},
+		{"/inventory/devices?q=SRV01", "main", "SRV01"},
+		{"/inventory/racks/new", "main form", "Name"},
+		{"/import", "main", "device"},
+		{"/sites/" + site + "/capacity", "#rooms", "Data Hall 1"},
+		{"/bills", "main h1", "Bills"},
+		{"/live", "main h1", "Live state"},
+		{"/sites/" + site, "main", "Power chain and what-if"},
+	} {
+		p.open(c.path)
+		if got := p.text(c.css); !strings.Contains(got, c.want) {
+			t.Errorf("%s: %s holds %.200q, want %q", c.path, c.css, got, c.want)
+		}
+	}
+	p.b.Screenshot(t, "live")
+	tp := newTab(t, d)
+	tp.signIn("kopi")
+	tp.open("/bills")
+	if got := tp.text("main"); !strings.Contains(got, "This month so far") || strings.Contains(got, "Bank Petaling") {
+		t.Errorf("tenant bills page: %.300q", got)
+	}
+	tp.open("/inventory/racks")
+	racks := eval[[]string](tp, `Array.from(document.querySelectorAll("main table tbody tr td:first-child a"), a => a.textContent)`)
+	for _, name := range racks {
+		if r := d.racks[name]; r.TenantID == nil || *r.TenantID != d.tenants["Kopi Cloud Sdn Bhd"] {
+			t.Errorf("tenant's inventory lists rack %q", name)
+		}
+	}
+	if len(racks) == 0 {
+		t.Error("tenant's inventory lists no rack")
+	}
+	tp.b.Screenshot(t, "tenant-bills")
 }

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/plenum-dcim/plenum/internal/energy"
 	"github.com/plenum-dcim/plenum/internal/power"
 	"github.com/plenum-dcim/plenum/internal/telemetry"
+	"github.com/plenum-dcim/plenum/internal/web/chart"
 )
 
 // Live is where the live state comes from: the pollers' health and the time series (both may be
@@ -145,12 +148,26 @@ func (u *UI) bills(w http.ResponseWriter, r *http.Request, v *view) (string, err
 	return "bills", nil
 }
 
-// capacityData is a site's capacity dashboard: each room, and the racks with the least power left.
+// capacityData is a site's capacity dashboard: each room, its measured power over the last 30
+// days with a forecast against its budget, and the racks with the least power left.
 type capacityData struct {
 	Site     dcim.Site
 	Site0    capacity.Summary
 	Rooms    []capacity.Summary
+	Trends   []roomTrend
 	Tightest []capacity.Summary
+}
+
+// roomTrend is a room's measured power, day by day (the day's peak of its devices' summed power),
+// and when, at the trend of the last 30 days, it reaches the room's power budget.
+type roomTrend struct {
+	Room     string
+	Chart    []byte
+	LastKW   float64
+	BudgetKW *float64
+	Days     int      // days of history
+	SlopeKW  float64  // per day, least squares
+	FullIn   *float64 // days until the budget is reached at that slope; nil when not rising or no budget
 }
 
 func (u *UI) capacityPage(w http.ResponseWriter, r *http.Request, v *view) (string, error) {
@@ -178,6 +195,9 @@ func (u *UI) capacityPage(w http.ResponseWriter, r *http.Request, v *view) (stri
 		sum.Scope.Name = rm.Name
 		d.Rooms = append(d.Rooms, sum)
 	}
+	if d.Trends, err = u.roomTrends(r, site, cs, d.Rooms, now); err != nil {
+		return "", err
+	}
 	racks := capacity.PerRack(cs, ps, capacity.Scope{Type: dcim.TypeSite, ID: id}, power.Allocated, now)
 	slices.SortFunc(racks, func(a, b capacity.Summary) int {
 		ha, hb := headroomOf(a), headroomOf(b)
@@ -201,4 +221,78 @@ func headroomOf(s capacity.Summary) float64 {
 		return 1e18
 	}
 	return *s.Power.HeadroomKW
+}
+
+// roomTrends reads each room's measured device power over the last 30 days (daily peaks) and fits a
+// line to it: the forecast of when the room's power budget is reached.
+func (u *UI) roomTrends(r *http.Request, site dcim.Site, cs capacity.Site, rooms []capacity.Summary, now time.Time) ([]roomTrend, error) {
+	if u.live.Telemetry == nil {
+		return nil, nil
+	}
+	devices := map[int64][]string{} // room → names of its mounted devices
+	for _, cr := range cs.Racks {
+		for _, o := range cr.Occupants {
+			devices[cr.Rack.RoomID] = append(devices[cr.Rack.RoomID], regexp.QuoteMeta(o.Ref.Name))
+		}
+	}
+	metrics := strings.Join(telemetry.DevicePowerMetrics, "|")
+	var out []roomTrend
+	for _, rm := range rooms {
+		names := devices[rm.Scope.ID]
+		if len(names) == 0 {
+			continue
+		}
+		expr := fmt.Sprintf(`max_over_time((sum({__name__=~%q, site=%q, device=~%q}) / 1000)[1d:15m])`,
+			metrics, site.Name, strings.Join(names, "|"))
+		trends, err := u.live.Telemetry.Trends(r.Context(), expr, now.Add(-30*24*time.Hour), now, 24*time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		if len(trends) == 0 || len(trends[0].Points) == 0 {
+			continue
+		}
+		pts := trends[0].Points
+		rt := roomTrend{Room: rm.Scope.Name, LastKW: pts[len(pts)-1].V, BudgetKW: rm.Power.BudgetKW, Days: len(pts)}
+		line := chart.Line{Title: rm.Scope.Name + ": measured power, daily peak", Unit: "kW", Inline: true, Width: 560, Height: 180}
+		series := chart.Series{Name: "measured"}
+		var xs, ys []float64
+		for _, p := range pts {
+			v := p.V
+			series.Points = append(series.Points, chart.Point{T: p.T, V: &v})
+			xs = append(xs, p.T.Sub(pts[0].T).Hours()/24)
+			ys = append(ys, v)
+		}
+		line.Series = []chart.Series{series}
+		if rt.BudgetKW != nil {
+			line.Refs = []chart.Ref{{Label: "budget", Value: *rt.BudgetKW}}
+		}
+		if len(xs) >= 7 { // a week at least before a line means anything
+			rt.SlopeKW = slope(xs, ys)
+			if rt.BudgetKW != nil && rt.SlopeKW > 0 && *rt.BudgetKW > rt.LastKW {
+				days := (*rt.BudgetKW - rt.LastKW) / rt.SlopeKW
+				rt.FullIn = &days
+			}
+		}
+		var buf bytes.Buffer
+		if err := line.Render(&buf); err != nil {
+			return nil, err
+		}
+		rt.Chart = buf.Bytes()
+		out = append(out, rt)
+	}
+	return out, nil
+}
+
+// slope is the least-squares slope of y over x.
+func slope(xs, ys []float64) float64 {
+	n := float64(len(xs))
+	var sx, sy, sxx, sxy float64
+	for i := range xs {
+		sx, sy, sxx, sxy = sx+xs[i], sy+ys[i], sxx+xs[i]*xs[i], sxy+xs[i]*ys[i]
+	}
+	den := n*sxx - sx*sx
+	if den == 0 {
+		return 0
+	}
+	return (n*sxy - sx*sy) / den
 }
