@@ -9,12 +9,12 @@ import (
 	"bufio"
 	"cmp"
 	"fmt"
+	"github.com/plenum-dcim/plenum/internal/web/svgtext"
 	"io"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Input is one site's power chain.
@@ -1416,72 +1416,8 @@ func fitEnd(s string, width, size float64) string {
 	return strings.TrimSpace(string(rs[:n])) + "…"
 }
 
-// safeHref lets through relative references and http, https and mailto links; anything else
-// (javascript:, data:) becomes a link that goes nowhere.
-func safeHref(h string) string {
-	i := strings.IndexAny(h, ":/?#")
-	if i < 0 || h[i] != ':' {
-		return h
-	}
-	switch strings.ToLower(h[:i]) {
-	case "http", "https", "mailto":
-		return h
-	}
-	return "#ZgotmplZ"
-}
-
-// esc escapes s for XML text and attribute values. Line breaks and tabs become character
-// references (so they survive in attributes); characters XML cannot carry become U+FFFD.
-func esc(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '&' || c == '<' || c == '>' || c == '"' || c == '\'' {
-			return escSlow(s)
-		}
-	}
-	return s
-}
-
-func escSlow(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	last := 0
-	for i := 0; i < len(s); {
-		c, size, rep := s[i], 1, ""
-		switch {
-		case c == '&':
-			rep = "&amp;"
-		case c == '<':
-			rep = "&lt;"
-		case c == '>':
-			rep = "&gt;"
-		case c == '"':
-			rep = "&#34;"
-		case c == '\'':
-			rep = "&#39;"
-		case c == '\n':
-			rep = "&#xA;"
-		case c == '\r':
-			rep = "&#xD;"
-		case c == '\t':
-			rep = "&#x9;"
-		case c < 0x20:
-			rep = "\uFFFD"
-		case c >= utf8.RuneSelf:
-			r, n := utf8.DecodeRuneInString(s[i:])
-			size = n
-			if r == utf8.RuneError && n == 1 || r == 0xfffe || r == 0xffff {
-				rep = "\uFFFD"
-			}
-		}
-		if rep == "" {
-			i += size
-			continue
-		}
-		b.WriteString(s[last:i])
-		b.WriteString(rep)
-		i += size
-		last = i
-	}
-	b.WriteString(s[last:])
-	return b.String()
-}
+// The drawings share their escaping (and link check) in svgtext.
+var (
+	esc      = svgtext.Esc
+	safeHref = svgtext.SafeHref
+)

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"flag"
 	"fmt"
+	"github.com/plenum-dcim/plenum/internal/web/svgtext"
 	"io"
 	"math"
 	"math/rand"
@@ -811,32 +812,6 @@ func TestBucket(t *testing.T) {
 	}
 }
 
-// relLum is the WCAG 2 relative luminance of "#rrggbb".
-func relLum(t *testing.T, hex string) float64 {
-	t.Helper()
-	v, err := strconv.ParseUint(strings.TrimPrefix(hex, "#"), 16, 32)
-	if err != nil || len(hex) != 7 || hex[0] != '#' {
-		t.Fatalf("not #rrggbb: %q", hex)
-	}
-	lin := func(c uint64) float64 {
-		s := float64(c) / 255
-		if s <= 0.04045 {
-			return s / 12.92
-		}
-		return math.Pow((s+0.055)/1.055, 2.4)
-	}
-	return 0.2126*lin(v>>16&0xff) + 0.7152*lin(v>>8&0xff) + 0.0722*lin(v&0xff)
-}
-
-// ratio is the WCAG 2 contrast ratio of two colors.
-func ratio(t *testing.T, a, b string) float64 {
-	la, lb := relLum(t, a), relLum(t, b)
-	if la < lb {
-		la, lb = lb, la
-	}
-	return (la + 0.05) / (lb + 0.05)
-}
-
 // TestContrast: every text on a fill is at least 4.5:1 (WCAG AA) against every fill it may lie
 // on: a <text> with a fill attribute lies on the rects beside it (a pattern: on each of its
 // colors); one without lies on the background, in a color of the stylesheet.
@@ -913,4 +888,14 @@ func TestRenderGolden(t *testing.T) {
 	if !bytes.Equal(want, got) {
 		t.Errorf("output differs from %s (run with -update if intended)", golden)
 	}
+}
+
+// ratio is the WCAG 2 contrast ratio of two colors (svgtext.Contrast).
+func ratio(t *testing.T, a, b string) float64 {
+	t.Helper()
+	c, err := svgtext.Contrast(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

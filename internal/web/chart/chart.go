@@ -11,6 +11,7 @@ package chart
 import (
 	"bufio"
 	"fmt"
+	"github.com/plenum-dcim/plenum/internal/web/svgtext"
 	"io"
 	"math"
 	"sort"
@@ -1093,43 +1094,5 @@ func fit(s string, width, size float64) string {
 	return strings.TrimSpace(string(rs[:n-1])) + "…"
 }
 
-// esc escapes s for XML text and attribute values. Line breaks and tabs become character
-// references (so they survive in attributes); characters XML cannot carry become U+FFFD.
-func esc(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '&' || c == '<' || c == '>' || c == '"' || c == '\'' {
-			return escSlow(s)
-		}
-	}
-	return s
-}
-
-func escSlow(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	for _, r := range s {
-		switch {
-		case r == '&':
-			b.WriteString("&amp;")
-		case r == '<':
-			b.WriteString("&lt;")
-		case r == '>':
-			b.WriteString("&gt;")
-		case r == '"':
-			b.WriteString("&#34;")
-		case r == '\'':
-			b.WriteString("&#39;")
-		case r == '\n':
-			b.WriteString("&#xA;")
-		case r == '\r':
-			b.WriteString("&#xD;")
-		case r == '\t':
-			b.WriteString("&#x9;")
-		case r < 0x20 || r >= 0xd800 && r < 0xe000 || r == 0xfffe || r == 0xffff:
-			b.WriteRune(utf8.RuneError)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// The drawings share their escaping (and link check) in svgtext.
+var esc = svgtext.Esc

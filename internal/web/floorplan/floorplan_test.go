@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"flag"
 	"fmt"
+	"github.com/plenum-dcim/plenum/internal/web/svgtext"
 	"io"
 	"math"
 	"math/rand"
@@ -494,32 +495,6 @@ func TestBucket(t *testing.T) {
 	}
 }
 
-// luminance is the WCAG 2 relative luminance of "#rrggbb".
-func luminance(t *testing.T, hex string) float64 {
-	t.Helper()
-	if len(hex) != 7 || hex[0] != '#' {
-		t.Fatalf("not #rrggbb: %q", hex)
-	}
-	ch := func(s string) float64 {
-		v, err := strconv.ParseUint(s, 16, 8)
-		if err != nil {
-			t.Fatalf("not #rrggbb: %q", hex)
-		}
-		c := float64(v) / 255
-		if c <= 0.04045 {
-			return c / 12.92
-		}
-		return math.Pow((c+0.055)/1.055, 2.4)
-	}
-	return 0.2126*ch(hex[1:3]) + 0.7152*ch(hex[3:5]) + 0.0722*ch(hex[5:7])
-}
-
-// contrast is the WCAG 2 contrast ratio of two colors.
-func contrast(t *testing.T, a, b string) float64 {
-	la, lb := luminance(t, a), luminance(t, b)
-	return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
-}
-
 // TestContrast: every color that carries text, against that text, is at least 4.5:1 (WCAG AA),
 // both in the tables and in what Render writes.
 func TestContrast(t *testing.T) {
@@ -667,4 +642,14 @@ func TestTemperatureLayer(t *testing.T) {
 	if !strings.Contains(out, `class="rack over" id="rack-5"`) {
 		t.Error("the rack above allowable is not marked over")
 	}
+}
+
+// contrast is the WCAG 2 contrast ratio of two colors (svgtext.Contrast).
+func contrast(t *testing.T, a, b string) float64 {
+	t.Helper()
+	c, err := svgtext.Contrast(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -1,0 +1,35 @@
+package svgtext
+
+import (
+	"math"
+	"testing"
+)
+
+// TestContrast: WCAG 2's own reference points: black on white is 21:1, a color on itself 1:1, and
+// #767676 on white 4.54:1 (the lightest grey that passes AA for body text).
+func TestContrast(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want float64
+	}{{"#000000", "#ffffff", 21}, {"#777777", "#777777", 1}, {"#767676", "#ffffff", 4.54}} {
+		got, err := Contrast(c.a, c.b)
+		if err != nil || math.Abs(got-c.want) > 0.01 {
+			t.Errorf("%s on %s: %.3f (%v), want %.2f", c.a, c.b, got, err, c.want)
+		}
+	}
+	if _, err := Contrast("red", "#ffffff"); err == nil {
+		t.Error("a name, not #rrggbb, is accepted")
+	}
+}
+
+func TestEscAndHref(t *testing.T) {
+	if got := Esc("a<b & \"c\"\n'd'\x01"); got != "a&lt;b &amp; &#34;c&#34;&#xA;&#39;d&#39;\uFFFD" {
+		t.Errorf("Esc: %q", got)
+	}
+	for in, want := range map[string]string{"/racks/1": "/racks/1", "https://x/y": "https://x/y", "javascript:alert(1)": "#ZgotmplZ",
+		"DATA:text/html,x": "#ZgotmplZ", "a:b/c": "#ZgotmplZ", "?q=a:b": "?q=a:b"} {
+		if got := SafeHref(in); got != want {
+			t.Errorf("SafeHref(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
