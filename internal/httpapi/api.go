@@ -113,6 +113,7 @@ func buildRouted(cfg Config) (huma.API, *router, http.Handler) {
 	registerCapacity(api, s, svc, caps)
 	registerPlacement(api, s, svc, caps)
 	registerChanges(api, s)
+	registerAlerts(api, s)
 	registerStatus(api, s, cfg.Version)
 	if cfg.Telemetry != nil {
 		registerTelemetry(mux, cfg.Telemetry)

@@ -226,8 +226,8 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 			})
 		}
 	}
-	want := []string{"auth", "bills", "capacity", "changes", "contracts", "cooling-units", "cooling-zones", "device-types", "devices", "energy", "energy-certificates", "manufacturers", "meter-readings", "meters", "power-edges",
-		"power-loads", "power-nodes", "power-outlets", "power-ports", "rack-reservations", "racks", "placement", "poll-targets", "rooms", "rows", "sensor-points", "sites",
+	want := []string{"alerts", "auth", "bills", "capacity", "changes", "contracts", "cooling-units", "cooling-zones", "device-types", "devices", "energy", "energy-certificates", "manufacturers", "meter-readings", "meters", "power-edges",
+		"power-loads", "power-nodes", "power-outlets", "power-ports", "rack-reservations", "racks", "placement", "poll-targets", "rooms", "rows", "sensor-points", "silences", "sites",
 		"status", "tags", "tariffs", "tenants", "tokens", "users", "whatif"}
 	for _, w := range want {
 		if !resources[w] {
