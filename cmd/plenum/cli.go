@@ -78,6 +78,8 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "query-token", Usage: "bearer token for --query-url", Sources: cli.EnvVars("PLENUM_QUERY_TOKEN")},
 			&cli.StringFlag{Name: "profiles", Usage: "a directory of device profiles, added to (and replacing) the embedded ones", Sources: cli.EnvVars("PLENUM_PROFILES")},
 			&cli.IntFlag{Name: "poll-concurrency", Value: 64, Usage: "the most polls at once", Sources: cli.EnvVars("PLENUM_POLL_CONCURRENCY")},
+			&cli.StringSliceFlag{Name: "rules", Usage: "Prometheus alerting rule files (paths or globs); repeat for several", Sources: cli.EnvVars("PLENUM_RULES")},
+			&cli.DurationFlag{Name: "alert-interval", Value: 15 * time.Second, Usage: "how often the alert rules are evaluated", Sources: cli.EnvVars("PLENUM_ALERT_INTERVAL")},
 			&cli.StringFlag{Name: "tls-cert", Usage: "serve HTTPS with this certificate (PEM, chain included)", Sources: cli.EnvVars("PLENUM_TLS_CERT")},
 			&cli.StringFlag{Name: "tls-key", Usage: "the private key of --tls-cert (PEM)", Sources: cli.EnvVars("PLENUM_TLS_KEY")},
 			&cli.StringFlag{Name: "oidc-issuer", Usage: "single sign-on: the OpenID Connect provider's issuer URL", Sources: cli.EnvVars("PLENUM_OIDC_ISSUER")},
@@ -103,6 +105,7 @@ func serveCommand() *cli.Command {
 			}
 			m.Config.LogLevel = lvl
 			m.Config.TLSCert, m.Config.TLSKey = cmd.String("tls-cert"), cmd.String("tls-key")
+			m.Config.Rules, m.Config.AlertInterval = cmd.StringSlice("rules"), cmd.Duration("alert-interval")
 			if issuer := cmd.String("oidc-issuer"); issuer != "" {
 				roles, err := auth.ParseRoleMap(cmd.String("oidc-roles"))
 				if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/plenum-dcim/plenum/internal/alert"
 	"github.com/plenum-dcim/plenum/internal/auth"
 	"github.com/plenum-dcim/plenum/internal/collect/agent"
 	"github.com/plenum-dcim/plenum/internal/collect/modbus"
@@ -60,6 +61,9 @@ type Config struct {
 	TLSCert, TLSKey string
 	// OIDC, with an issuer, offers single sign-on through that identity provider.
 	OIDC auth.OIDCConfig
+	// Rules are Prometheus alerting rule files (paths or globs), evaluated every AlertInterval.
+	Rules         []string
+	AlertInterval time.Duration
 }
 
 // DatabaseURL is the store URL the configuration names.
@@ -85,6 +89,7 @@ type Main struct {
 	simDone  chan struct{} // the demo's simulator, when running
 	watched  chan struct{} // the power chain's measurement reader
 	rolled   chan struct{} // the energy roll-up
+	alerted  chan struct{} // the alert rules' evaluation
 	// DemoUsers are the demo's sign-ins, made or checked at start (default passwords only on loopback).
 	DemoUsers []demo.Credential
 }
@@ -177,6 +182,22 @@ func (m *Main) Run(ctx context.Context) error {
 		roller := &energy.Roller{Meters: st, Series: m.Telemetry}
 		roller.Run(pctx, energy.RollEvery, func(err error) { m.Logger.Warn("energy roll-up", "error", err) })
 	}()
+	rules, err := loadRules(m.Config.Rules)
+	if err != nil {
+		return err
+	}
+	if m.Config.Demo && len(m.Config.Rules) == 0 { // the demo raises its own alerts
+		if rules, err = alert.ParseRuleFile("demo alerts.yml", demo.AlertRules()); err != nil {
+			return err
+		}
+	}
+	m.alerted = make(chan struct{})
+	go func() {
+		defer close(m.alerted)
+		runner := &alert.Runner{Engine: alert.NewEngine(rules, alert.FlapPolicy{Flaps: 3, Window: 10 * time.Minute}),
+			Query: alert.TelemetryQuerier(m.Telemetry), Record: st, Resolve: st.AlertObject, Interval: m.Config.AlertInterval}
+		runner.Run(pctx, func(err error) { m.Logger.Warn("alert rules", "error", err) })
+	}()
 	m.watched = make(chan struct{})
 	go func() {
 		defer close(m.watched)
@@ -250,6 +271,9 @@ func (m *Main) Close() error {
 		}
 		if m.rolled != nil {
 			<-m.rolled
+		}
+		if m.alerted != nil {
+			<-m.alerted
 		}
 	}
 	if m.Telemetry != nil {
@@ -345,4 +369,31 @@ func parseLevel(s string) (slog.Level, error) {
 func isLoopback(a net.Addr) bool {
 	tcp, ok := a.(*net.TCPAddr)
 	return ok && tcp.IP.IsLoopback()
+}
+
+// loadRules reads the alerting rule files the configuration names (paths or globs); a file that
+// does not parse stops the start, naming the file, the group and the rule.
+func loadRules(patterns []string) ([]alert.Rule, error) {
+	var rules []alert.Rule
+	for _, pat := range patterns {
+		files, err := filepath.Glob(pat)
+		if err != nil {
+			return nil, fmt.Errorf("--rules %q: %w", pat, err)
+		}
+		if len(files) == 0 {
+			return nil, fmt.Errorf("--rules %q: no such file", pat)
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("--rules: %w", err)
+			}
+			rs, err := alert.ParseRuleFile(f, data)
+			if err != nil {
+				return nil, err
+			}
+			rules = append(rules, rs...)
+		}
+	}
+	return rules, nil
 }

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"crypto/rand"
+	_ "embed"
 	"fmt"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
@@ -76,3 +77,10 @@ func Users(ctx context.Context, st *store.Store, loopback bool) ([]Credential, e
 	}
 	return out, nil
 }
+
+//go:embed alerts.yml
+var alertRules []byte
+
+// AlertRules is the demo's rule file (Prometheus syntax): inlets above ASHRAE A1's recommended and
+// allowable temperatures, which a couple of its warm racks raise.
+func AlertRules() []byte { return alertRules }

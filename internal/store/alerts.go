@@ -275,3 +275,34 @@ func (s *Store) ExpireSilence(ctx context.Context, id int64) error {
 		return t.logChange(ctx, "update", "silence", id, "expired", nil, nil)
 	})
 }
+
+// AlertObject is the inventory object an alert's labels name: its device (site and device), else
+// its power node (site and power_node), else its rack (site, room when given, and rack); nil when
+// they name none.
+func (s *Store) AlertObject(ctx context.Context, labels map[string]string) *dcim.ObjectRef {
+	site := labels["site"]
+	if site == "" {
+		return nil
+	}
+	try := func(typ, q string, args ...any) *dcim.ObjectRef {
+		var id int64
+		if err := s.db.QueryRowContext(ctx, q, args...).Scan(&id); err != nil {
+			return nil
+		}
+		return &dcim.ObjectRef{Type: typ, ID: id}
+	}
+	if d := labels["device"]; d != "" {
+		return try(dcim.TypeDevice, "SELECT d.id FROM devices d JOIN sites s ON s.id = d.site_id WHERE s.name = $1 AND d.name = $2", site, d)
+	}
+	if n := labels["power_node"]; n != "" {
+		return try(dcim.TypePowerNode, "SELECT n.id FROM power_nodes n JOIN sites s ON s.id = n.site_id WHERE s.name = $1 AND n.name = $2", site, n)
+	}
+	if r := labels["rack"]; r != "" {
+		if room := labels["room"]; room != "" {
+			return try(dcim.TypeRack, `SELECT r.id FROM racks r JOIN sites s ON s.id = r.site_id JOIN rooms m ON m.id = r.room_id
+				WHERE s.name = $1 AND m.name = $2 AND r.name = $3`, site, room, r)
+		}
+		return try(dcim.TypeRack, "SELECT r.id FROM racks r JOIN sites s ON s.id = r.site_id WHERE s.name = $1 AND r.name = $2 ORDER BY r.id LIMIT 1", site, r)
+	}
+	return nil
+}

@@ -31,6 +31,7 @@ func (u *UI) SetLive(l Live) { u.live = l }
 
 // liveData is the live state: every poll target's health, and the series that bind to nothing.
 type liveData struct {
+	Alerts        []dcim.Alert
 	Targets       []collect.Health
 	Down          int
 	Unbound       []telemetry.UnboundSeries
@@ -42,6 +43,11 @@ type liveData struct {
 
 func (u *UI) livePage(w http.ResponseWriter, r *http.Request, v *view) (string, error) {
 	d := liveData{HasPollers: u.live.Pollers != nil, HasTelemetry: u.live.Telemetry != nil}
+	alerts, err := u.store.Alerts(r.Context(), dcim.ListQuery{Limit: dcim.MaxLimit, Filters: map[string][]string{"state": {"active"}}})
+	if err != nil {
+		return "", err
+	}
+	d.Alerts = alerts.Results
 	if u.live.Pollers != nil {
 		d.Targets = u.live.Pollers.Health()
 		// Down first, then by name: what needs looking at on top.

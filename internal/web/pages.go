@@ -151,6 +151,7 @@ var layers = []struct{ Key, Name, Kind, Unit string }{
 	{"space", "Units used", "ratio", "of the rack's units taken or reserved"},
 	{"weight", "Weight / limit", "ratio", "of the rack's weight limit"},
 	{"inlet", "Inlet temperature", "temperature", "the hottest inlet sensor, against ASHRAE A1"},
+	{"alerts", "Alerts", "alert", "the worst alert on the rack or its devices now"},
 	{"tenant", "Tenant", "category", ""},
 }
 
@@ -212,6 +213,12 @@ func (u *UI) room(w http.ResponseWriter, r *http.Request, v *view) (string, erro
 			return "", err
 		}
 	}
+	var worst map[int64]float64
+	if layer == "alerts" {
+		if worst, err = u.rackAlerts(r, cs); err != nil {
+			return "", err
+		}
+	}
 	tenants := map[int64]string{}
 	if layer == "tenant" {
 		ts, err := u.store.Tenants().List(ctx, dcim.ListQuery{Limit: dcim.MaxLimit})
@@ -241,6 +248,10 @@ func (u *UI) room(w http.ResponseWriter, r *http.Request, v *view) (string, erro
 		fr.Href = fmt.Sprintf("/racks/%d", rk.ID)
 		s := sums[rk.ID]
 		fr.Value, fr.Title = layerValue(layer, s, cr), rackTitle(rk, s, cr)
+		if layer == "alerts" {
+			w := worst[rk.ID]
+			fr.Value = &w
+		}
 		if t, ok := inlets[rk.Name]; ok && layer == "inlet" {
 			fr.Value = &t
 			fr.Title += fmt.Sprintf("\ninlet %.1f °C (hottest sensor)", t)
@@ -541,6 +552,42 @@ func (u *UI) inletTemperatures(r *http.Request, site string) (map[string]float64
 		if len(tr.Points) > 0 && tr.Labels["rack"] != "" {
 			out[tr.Labels["rack"]] = tr.Points[len(tr.Points)-1].V
 		}
+	}
+	return out, nil
+}
+
+// rackAlerts is each rack's worst active alert (1 pending, 2 firing, 3 firing critical), counting
+// the alerts on the rack and on the devices in it.
+func (u *UI) rackAlerts(r *http.Request, cs capacity.Site) (map[int64]float64, error) {
+	page, err := u.store.Alerts(r.Context(), dcim.ListQuery{Limit: dcim.MaxLimit, Filters: map[string][]string{"state": {"active"}}})
+	if err != nil {
+		return nil, err
+	}
+	rackOf := map[int64]int64{} // device → rack
+	for _, cr := range cs.Racks {
+		for _, o := range cr.Occupants {
+			rackOf[o.Ref.ID] = cr.Rack.ID
+		}
+	}
+	out := map[int64]float64{}
+	for _, a := range page.Results {
+		if a.Object == nil {
+			continue
+		}
+		rack := a.Object.ID
+		if a.Object.Type == dcim.TypeDevice {
+			rack = rackOf[a.Object.ID]
+		} else if a.Object.Type != dcim.TypeRack {
+			continue
+		}
+		level := 1.0
+		if a.State == "firing" {
+			level = 2
+			if a.Severity == "critical" {
+				level = 3
+			}
+		}
+		out[rack] = max(out[rack], level)
 	}
 	return out, nil
 }

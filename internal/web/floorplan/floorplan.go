@@ -60,7 +60,7 @@ type Cooler struct {
 // Layer says what the rack colors mean.
 type Layer struct {
 	Name string // "Power draw / budget", "Free units", "Weight / limit", "Tenant"
-	Kind string // "ratio", "temperature" (°C, against ASHRAE A1) or "category"
+	Kind string // "ratio", "temperature" (°C, against ASHRAE A1), "alert" (0 none, 1 pending, 2 warning, 3 critical) or "category"
 	Unit string // legend caption, e.g. "of budget"
 }
 
@@ -135,6 +135,26 @@ func tempBucket(v *float64) int {
 	default:
 		return 3
 	}
+}
+
+// alertScale is the stepped scale of an alert layer: the worst alert on the rack now. Values are
+// 0 (none), 1 (pending), 2 (firing, warning or below), 3 (firing, critical).
+var alertScale = []struct {
+	swatch
+	label string
+}{
+	{swatch{"#b8dcf4", inkDark}, "no alert"},
+	{swatch{"#f0e442", inkDark}, "pending"},
+	{swatch{"#e69f00", inkDark}, "warning"},
+	{swatch{"#d55e00", inkDark}, "critical"},
+}
+
+// alertBucket is the index in alertScale of a rack's worst alert, or -1 for none known.
+func alertBucket(v *float64) int {
+	if v == nil || math.IsNaN(*v) {
+		return -1
+	}
+	return min(max(int(*v), 0), len(alertScale)-1)
 }
 
 // palette is Okabe–Ito without black, for categories; past its end the colors repeat with
@@ -246,10 +266,12 @@ func Render(w io.Writer, in Input) error {
 	case "ratio":
 	case "temperature":
 		scale, bucket = tempScale, tempBucket
+	case "alert":
+		scale, bucket = alertScale, alertBucket
 	case "category":
 		category = true
 	default:
-		return fmt.Errorf("floorplan: layer kind %q: want ratio, temperature or category", in.Layer.Kind)
+		return fmt.Errorf("floorplan: layer kind %q: want ratio, temperature, alert or category", in.Layer.Kind)
 	}
 	rows, cols := max(in.GridRows, 1), max(in.GridColumns, 1)
 	grow := func(r, c int) {

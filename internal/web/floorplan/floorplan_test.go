@@ -653,3 +653,28 @@ func contrast(t *testing.T, a, b string) float64 {
 	}
 	return c
 }
+
+// TestAlertLayer: a rack's worst alert in steps: none, pending, warning, critical.
+func TestAlertLayer(t *testing.T) {
+	lvl := func(v float64) *float64 { return &v }
+	in := Input{Room: "Hall", GridRows: 2, GridColumns: 4, Layer: Layer{Name: "Alerts", Kind: "alert"}}
+	for i, v := range []*float64{lvl(0), lvl(1), lvl(2), lvl(3)} {
+		in.Racks = append(in.Racks, Rack{ID: int64(i + 1), Name: fmt.Sprintf("R%d", i+1), Column: i, Value: v, Href: "/racks/1"})
+	}
+	var buf bytes.Buffer
+	if err := Render(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for id, fill := range map[int]string{1: "#b8dcf4", 2: "#f0e442", 3: "#e69f00", 4: "#d55e00"} {
+		re := regexp.MustCompile(fmt.Sprintf(`id="rack-%d"[^>]*>(?:<title>[^<]*</title>)?<rect [^>]*fill="([^"]+)"`, id))
+		if m := re.FindStringSubmatch(out); m == nil || m[1] != fill {
+			t.Errorf("rack %d: fill %v, want %s", id, m, fill)
+		}
+	}
+	for _, label := range []string{"no alert", "pending", "warning", "critical"} {
+		if !strings.Contains(out, ">"+label+"<") {
+			t.Errorf("legend lacks %q", label)
+		}
+	}
+}
