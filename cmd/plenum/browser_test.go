@@ -721,6 +721,9 @@ func journeyEnergy(t *testing.T, d *uiDemo) {
 	if !pue.MatchString(kpis) {
 		t.Errorf("KPI tiles %q: want a PUE of 1.xx", kpis)
 	}
+	if rows := eval[int](p, `document.querySelectorAll("#ppue tbody tr").length`); rows != 2 {
+		t.Errorf("%d rooms with a pPUE row, want the demo's 2 halls", rows)
+	}
 	if rows := eval[int](p, `document.querySelectorAll("#targets tbody tr").length`); rows < 2 {
 		t.Errorf("%d target rows", rows)
 	}

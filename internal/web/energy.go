@@ -14,6 +14,7 @@ import (
 // energyData is a site's energy dashboard: the rolling 12 months against the targets, daily and
 // monthly PUE, and the carbon.
 type energyData struct {
+	Rooms   []roomPUE
 	Site    dcim.Site
 	Year    *energy.KPIReport // rolling 12 months
 	Checks  []energy.TargetCheck
@@ -22,6 +23,13 @@ type energyData struct {
 	Monthly []byte
 	Carbon  []byte
 	Years   []int
+}
+
+// roomPUE is a room's partial PUE over the rolling 12 months: the energy inside its metered
+// boundary over its IT energy.
+type roomPUE struct {
+	Room   dcim.Room
+	Report *energy.KPIReport
 }
 
 func (u *UI) energy(w http.ResponseWriter, r *http.Request, v *view) (string, error) {
@@ -54,6 +62,18 @@ func (u *UI) energy(w http.ResponseWriter, r *http.Request, v *view) (string, er
 		return "", err
 	}
 	d.Checks = energy.Checks(class, d.Year)
+	rooms, err := u.store.Rooms().List(ctx, dcim.ListQuery{Limit: dcim.MaxLimit, Ordering: "name",
+		Filters: map[string][]string{"site_id": {fmt.Sprint(id)}}})
+	if err != nil {
+		return "", err
+	}
+	for _, rm := range rooms.Results {
+		rep, err := energy.SiteReport(ctx, u.store, &site, &rm.ID, from, to)
+		if err != nil {
+			return "", err
+		}
+		d.Rooms = append(d.Rooms, roomPUE{Room: rm, Report: rep})
+	}
 	target := 0.0
 	for _, t := range energy.Targets(class) {
 		if t.KPI == "pue" {

@@ -369,6 +369,7 @@ type rackData struct {
 type sensorTrend struct {
 	Name       string
 	Last, Peak float64
+	Inlet      bool // held against ASHRAE's inlet envelope
 	Spark      []byte
 }
 
@@ -503,7 +504,8 @@ func (u *UI) rackSensors(r *http.Request, site, rack string) ([]sensorTrend, err
 		return nil, nil
 	}
 	now := time.Now()
-	expr := fmt.Sprintf(`inlet_temperature_celsius{site=%q, rack=%q}`, site, rack)
+	// Every temperature the rack's sensors report: inlets (bottom, middle, top) and exhausts.
+	expr := fmt.Sprintf(`{__name__=~"(.+_)?temperature_celsius", site=%q, rack=%q}`, site, rack)
 	trends, err := u.live.Telemetry.Trends(r.Context(), expr, now.Add(-24*time.Hour), now, 10*time.Minute)
 	if err != nil {
 		return nil, err
@@ -517,7 +519,11 @@ func (u *UI) rackSensors(r *http.Request, site, rack string) ([]sensorTrend, err
 		if name == "" {
 			name = tr.Labels["sensor_point"]
 		}
-		st := sensorTrend{Name: name, Last: tr.Points[len(tr.Points)-1].V, Peak: tr.Points[0].V}
+		if name == "" {
+			name = tr.Labels["__name__"]
+		}
+		st := sensorTrend{Name: name, Last: tr.Points[len(tr.Points)-1].V, Peak: tr.Points[0].V,
+			Inlet: strings.Contains(name, "inlet") || strings.HasPrefix(tr.Labels["__name__"], "inlet")}
 		sp := chart.Spark{Label: name + " °C"}
 		for _, p := range tr.Points {
 			v := p.V
