@@ -23,6 +23,7 @@ test-deps:
 	@missing=""; \
 	[ -x $(PG_BIN)/initdb ] || missing="$$missing postgresql-15"; \
 	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
+	command -v prometheus-alertmanager >/dev/null || missing="$$missing prometheus-alertmanager"; \
 	command -v influxd >/dev/null || missing="$$missing influxdb"; \
 	command -v snmpsimd >/dev/null || missing="$$missing snmpsim"; \
 	command -v prometheus-snmp-exporter >/dev/null || missing="$$missing prometheus-snmp-exporter"; \

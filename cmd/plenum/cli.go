@@ -79,6 +79,9 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "profiles", Usage: "a directory of device profiles, added to (and replacing) the embedded ones", Sources: cli.EnvVars("PLENUM_PROFILES")},
 			&cli.IntFlag{Name: "poll-concurrency", Value: 64, Usage: "the most polls at once", Sources: cli.EnvVars("PLENUM_POLL_CONCURRENCY")},
 			&cli.StringSliceFlag{Name: "rules", Usage: "Prometheus alerting rule files (paths or globs); repeat for several", Sources: cli.EnvVars("PLENUM_RULES")},
+			&cli.StringSliceFlag{Name: "alert-webhook", Usage: "POST alerts to this URL (JSON, signed with --alert-webhook-secret); repeat for several", Sources: cli.EnvVars("PLENUM_ALERT_WEBHOOK")},
+			&cli.StringFlag{Name: "alert-webhook-secret", Usage: "the HMAC-SHA256 key the webhooks' X-Plenum-Signature is made with (prefer the environment variable)", Sources: cli.EnvVars("PLENUM_ALERT_WEBHOOK_SECRET")},
+			&cli.StringSliceFlag{Name: "alertmanager-url", Usage: "send alerts to this Prometheus Alertmanager (its v2 API), so its routing, grouping and inhibition apply; repeat for several", Sources: cli.EnvVars("PLENUM_ALERTMANAGER_URL")},
 			&cli.DurationFlag{Name: "alert-interval", Value: 15 * time.Second, Usage: "how often the alert rules are evaluated", Sources: cli.EnvVars("PLENUM_ALERT_INTERVAL")},
 			&cli.StringFlag{Name: "tls-cert", Usage: "serve HTTPS with this certificate (PEM, chain included)", Sources: cli.EnvVars("PLENUM_TLS_CERT")},
 			&cli.StringFlag{Name: "tls-key", Usage: "the private key of --tls-cert (PEM)", Sources: cli.EnvVars("PLENUM_TLS_KEY")},
@@ -106,6 +109,8 @@ func serveCommand() *cli.Command {
 			m.Config.LogLevel = lvl
 			m.Config.TLSCert, m.Config.TLSKey = cmd.String("tls-cert"), cmd.String("tls-key")
 			m.Config.Rules, m.Config.AlertInterval = cmd.StringSlice("rules"), cmd.Duration("alert-interval")
+			m.Config.Webhooks, m.Config.WebhookSecret = cmd.StringSlice("alert-webhook"), cmd.String("alert-webhook-secret")
+			m.Config.Alertmanagers = cmd.StringSlice("alertmanager-url")
 			if issuer := cmd.String("oidc-issuer"); issuer != "" {
 				roles, err := auth.ParseRoleMap(cmd.String("oidc-roles"))
 				if err != nil {

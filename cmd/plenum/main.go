@@ -13,7 +13,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 	_ "time/tzdata" // sites name IANA time zones; the binary must know them on any host
@@ -64,6 +66,10 @@ type Config struct {
 	// Rules are Prometheus alerting rule files (paths or globs), evaluated every AlertInterval.
 	Rules         []string
 	AlertInterval time.Duration
+	// Notifications: webhooks (signed with WebhookSecret) and Alertmanagers (their v2 API).
+	Webhooks      []string
+	WebhookSecret string
+	Alertmanagers []string
 }
 
 // DatabaseURL is the store URL the configuration names.
@@ -191,11 +197,33 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	runner := &alert.Runner{Engine: alert.NewEngine(rules, alert.FlapPolicy{Flaps: 3, Window: 10 * time.Minute}),
+		Query: alert.TelemetryQuerier(m.Telemetry), Record: st, Resolve: st.AlertObject, Interval: m.Config.AlertInterval}
+	var receivers []alert.Receiver
+	for _, u := range m.Config.Webhooks {
+		receivers = append(receivers, &alert.Webhook{URL: u, Secret: m.Config.WebhookSecret})
+	}
+	for _, u := range m.Config.Alertmanagers {
+		receivers = append(receivers, &alert.Alertmanager{URL: u, Interval: max(m.Config.AlertInterval, time.Minute)})
+	}
 	m.alerted = make(chan struct{})
+	if len(receivers) > 0 {
+		// Silences are read once a cycle; the notifier's senders consult that copy.
+		var silences atomic.Pointer[[]dcim.Silence]
+		notifier := alert.NewNotifier(receivers, func(l map[string]string) bool {
+			p := silences.Load()
+			return p != nil && slices.ContainsFunc(*p, func(s dcim.Silence) bool { return s.Matches(l, time.Now()) })
+		}, m.Logger)
+		runner.Notify = func(ts []alert.Transition) {
+			if ss, err := st.Silences(pctx, time.Now()); err == nil {
+				silences.Store(&ss)
+			}
+			notifier.Enqueue(ts)
+		}
+		go notifier.Run(pctx)
+	}
 	go func() {
 		defer close(m.alerted)
-		runner := &alert.Runner{Engine: alert.NewEngine(rules, alert.FlapPolicy{Flaps: 3, Window: 10 * time.Minute}),
-			Query: alert.TelemetryQuerier(m.Telemetry), Record: st, Resolve: st.AlertObject, Interval: m.Config.AlertInterval}
 		runner.Run(pctx, func(err error) { m.Logger.Warn("alert rules", "error", err) })
 	}()
 	m.watched = make(chan struct{})

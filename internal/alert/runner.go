@@ -26,6 +26,9 @@ type Runner struct {
 	Record   Recorder
 	Resolve  Resolver // may be nil
 	Interval time.Duration
+	// Notify, when set, gets each cycle's transitions after they are stored (the notifier's
+	// Enqueue, which never blocks).
+	Notify func([]Transition)
 }
 
 // Cycle evaluates once at now and records the transitions; it returns them and what went wrong.
@@ -42,6 +45,9 @@ func (r *Runner) Cycle(ctx context.Context, now time.Time) ([]Transition, error)
 		if _, err := r.Record.SaveAlert(ctx, r.episode(ctx, t.Alert)); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if r.Notify != nil && len(ts) > 0 {
+		r.Notify(ts)
 	}
 	return ts, errors.Join(errs...)
 }
