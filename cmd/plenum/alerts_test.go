@@ -11,12 +11,15 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/plenum-dcim/plenum/internal/alert"
+	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/store"
 )
 
 // TestServeAlerts: the server evaluates a rule file on the demo's readings and notifies a webhook
@@ -92,5 +95,36 @@ func TestServeAlerts(t *testing.T) {
 	m.Close()
 	if err == nil || !strings.Contains(err.Error(), "bad.yml") || !strings.Contains(err.Error(), `"X"`) {
 		t.Errorf("bad rule file: %v", err)
+	}
+}
+
+// TestAlertsCommand: plenum alerts lists the active alerts from the database, and acknowledges one
+// with a reason, which the list then shows.
+func TestAlertsCommand(t *testing.T) {
+	data := t.TempDir()
+	plenum(t, "migrate", "--data", data)
+	st, err := store.Open(t.Context(), "sqlite:"+filepath.Join(data, "plenum.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := st.SaveAlert(t.Context(), dcim.Alert{Fingerprint: "fp", Name: "UPSOnBattery", State: "firing", Severity: "critical",
+		Labels: map[string]string{}, Annotations: map[string]string{"summary": "UPS-A on battery"}, Since: time.Now()})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := plenum(t, "alerts", "--data", data)
+	if !strings.Contains(out, "UPSOnBattery") || !strings.Contains(out, "UPS-A on battery") || !strings.Contains(out, "1 alert(s)") {
+		t.Errorf("alerts:\n%s", out)
+	}
+	if _, err := runCLI("", "alerts", "ack", "--data", data, "--comment", "", strconv.FormatInt(id, 10)); err == nil {
+		t.Error("ack without a reason accepted")
+	}
+	out = plenum(t, "alerts", "ack", "--data", data, "--comment", "generator started", "--as", "olga", strconv.FormatInt(id, 10))
+	if !strings.Contains(out, "acknowledged by cli:olga") {
+		t.Errorf("ack: %s", out)
+	}
+	if out := plenum(t, "alerts", "--data", data); !strings.Contains(out, "UPSOnBattery (ack)") {
+		t.Errorf("after ack:\n%s", out)
 	}
 }

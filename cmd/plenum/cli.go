@@ -42,6 +42,7 @@ func newApp() *cli.Command {
 			serveCommand(),
 			migrateCommand(),
 			tokenCommand(),
+			alertsCommand(),
 			userCommand(),
 			importCommand(),
 			demoCommand(),
