@@ -47,7 +47,7 @@ var specialRoutes = map[string]string{
 	"GET /api/v1/tokens": "AOVT", "POST /api/v1/tokens": "AOVT", "DELETE /api/v1/tokens/{id}": "AOVT",
 	"GET /api/v1/users": "A", "POST /api/v1/users": "A", "PATCH /api/v1/users/{name}": "A", "POST /api/v1/users/{name}/password": "A",
 	"GET /api/v1/changes": "AOV",
-	"GET /api/v1/alerts":  "AOV", "GET /api/v1/alerts/{id}": "AOV", "POST /api/v1/alerts/{id}/ack": "AO",
+	"GET /api/v1/alerts":  "AOVT", "GET /api/v1/alerts/{id}": "AOVT", "POST /api/v1/alerts/{id}/ack": "AO",
 	"GET /api/v1/silences": "AOV", "POST /api/v1/silences": "AO", "DELETE /api/v1/silences/{id}": "AO",
 	"GET /api/v1/bills/draft": "AOVT", "POST /api/v1/bills": "AO", "GET /api/v1/bills": "AOVT", "GET /api/v1/bills/{id}": "AOVT",
 	"GET /api/v1/capacity": "AOV", "POST /api/v1/placement": "AOT", "POST /api/v1/device-types/import": "AO",
@@ -225,12 +225,24 @@ func newPortal(t *testing.T, eng testpeer.Engine) *portal {
 	p.billA = idOf(t, e.expect(t, http.StatusCreated, http.MethodPost, Prefix+"/bills", obj{"tenant_id": p.acme, "site_id": p.site, "month": p.month}))
 	p.billB = idOf(t, e.expect(t, http.StatusCreated, http.MethodPost, Prefix+"/bills", obj{"tenant_id": p.globex, "site_id": siteB, "month": p.month}))
 
-	alertID, err := st.SaveAlert(ctx, dcim.Alert{Fingerprint: "fp-ups", Name: "UPSOnBattery", State: "firing", Severity: "critical",
-		Labels: map[string]string{"power_node": "UPS-A"}, Annotations: map[string]string{}, Since: time.Now().Add(-time.Hour)})
+	alertA, err := st.SaveAlert(ctx, dcim.Alert{Fingerprint: "fp-a01", Name: "InletTooHot", State: "firing", Severity: "warning",
+		Labels: map[string]string{"rack": "A01"}, Annotations: map[string]string{}, Since: time.Now().Add(-time.Hour),
+		Object: &dcim.ObjectRef{Type: dcim.TypeRack, ID: rackA}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.other["alerts"] = alertID
+	alertB, err := st.SaveAlert(ctx, dcim.Alert{Fingerprint: "fp-b01", Name: "InletTooHot", State: "firing", Severity: "warning",
+		Labels: map[string]string{"rack": "B01"}, Annotations: map[string]string{}, Since: time.Now().Add(-time.Hour),
+		Object: &dcim.ObjectRef{Type: dcim.TypeRack, ID: rackB}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SaveAlert(ctx, dcim.Alert{Fingerprint: "fp-ups", Name: "UPSOnBattery", State: "firing", Severity: "critical",
+		Labels: map[string]string{"power_node": "UPS-A"}, Annotations: map[string]string{}, Since: time.Now().Add(-time.Hour),
+		Object: &dcim.ObjectRef{Type: dcim.TypePowerNode, ID: p.ups}}); err != nil {
+		t.Fatal(err)
+	}
+	p.ids["alerts"] = [2]int64{alertA, alertB}
 	// One series per device, and one of the UPS, pushed through ingest.
 	now := time.Now()
 	var pts []telemetry.Point

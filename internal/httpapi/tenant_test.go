@@ -300,6 +300,26 @@ func TestTenantPortal(t *testing.T) {
 				}
 			})
 
+			t.Run("alerts on its own objects only", func(t *testing.T) {
+				var page listPage
+				decode(as(http.MethodGet, Prefix+"/alerts", nil), &page)
+				if page.Count != 1 || idOf(t, page.Results[0]) != p.ids["alerts"][0] {
+					t.Errorf("alerts as Acme: %+v, want only %d", page.Results, p.ids["alerts"][0])
+				}
+				if r := as(http.MethodGet, itemPath("alerts", p.ids["alerts"][1]), nil); r.code != http.StatusNotFound {
+					t.Errorf("Globex's alert: %s", r)
+				}
+				if r := as(http.MethodPost, itemPath("alerts", p.ids["alerts"][0])+"/ack", obj{"comment": "mine"}); r.code != http.StatusForbidden {
+					t.Errorf("ack as a tenant: %s", r)
+				}
+				// An operator sees all three: Acme's, Globex's and the UPS's.
+				var all listPage
+				decode(p.send(t, p.tokens["O"], http.MethodGet, Prefix+"/alerts", nil, "203.0.113.9:4000"), &all)
+				if all.Count != 3 {
+					t.Errorf("operator sees %d alerts, want 3", all.Count)
+				}
+			})
+
 			t.Run("web pages", func(t *testing.T) {
 				own, theirs := p.ids["racks"][0], p.ids["racks"][1]
 				r := as(http.MethodGet, fmt.Sprintf("/racks/%d", own), nil)

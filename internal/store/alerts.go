@@ -156,6 +156,13 @@ func (s *Store) Alerts(ctx context.Context, lq dcim.ListQuery) (dcim.Page[dcim.A
 		}
 		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
 	}
+	scope, err := tenantScope(ctx, "alerts", &args)
+	if err != nil {
+		return page, err
+	}
+	if scope != "" {
+		conds = append(conds, scope)
+	}
 	where := ""
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
@@ -184,8 +191,14 @@ func (s *Store) Alerts(ctx context.Context, lq dcim.ListQuery) (dcim.Page[dcim.A
 	return page, rows.Err()
 }
 
-// Alert returns one alert episode.
+// Alert returns one alert episode (to a tenant user, one on its own objects only).
 func (s *Store) Alert(ctx context.Context, id int64) (dcim.Alert, error) {
+	if ok, err := inScope(ctx, s.db, "alerts", id); err != nil || !ok {
+		if err == nil {
+			err = dcim.NotFound("alert", id)
+		}
+		return dcim.Alert{}, err
+	}
 	a, err := scanAlert(s.db.QueryRowContext(ctx, "SELECT "+alertColumns+" FROM alerts WHERE id = $1", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, dcim.NotFound("alert", id)

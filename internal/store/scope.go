@@ -37,6 +37,9 @@ var tenantScopes = map[string]string{
 	"meter_readings":    "meter_id IN (SELECT id FROM meters WHERE tenant_id = $T)",
 	"contracts":         "tenant_id = $T",
 	"tariffs":           "name IN (SELECT tariff FROM contracts WHERE tenant_id = $T)",
+	// Alerts on the tenant's racks and devices (not on the shared chain above them).
+	"alerts": "(object_type = 'rack' AND object_id IN (SELECT id FROM racks WHERE tenant_id = $T)) OR " +
+		"(object_type = 'device' AND object_id IN (SELECT id FROM devices WHERE " + tenantDevices + "))",
 }
 
 const tenantDevices = "tenant_id = $T OR (tenant_id IS NULL AND rack_id IN (SELECT id FROM racks WHERE tenant_id = $T))"
