@@ -197,6 +197,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	rules = append(rules, alert.PollTargetDown(pollers.Health)) // built in: every poll target is covered
 	runner := &alert.Runner{Engine: alert.NewEngine(rules, alert.FlapPolicy{Flaps: 3, Window: 10 * time.Minute}),
 		Query: alert.TelemetryQuerier(m.Telemetry), Record: st, Resolve: st.AlertObject, Interval: m.Config.AlertInterval}
 	var receivers []alert.Receiver

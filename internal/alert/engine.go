@@ -236,7 +236,13 @@ func (e *Engine) Eval(ctx context.Context, q Querier, now time.Time) ([]Transiti
 			errs = append(errs, fmt.Errorf("evaluation stopped before rule %q (%s): %w", rs.rule.Name, rs.rule.Source, err))
 			break
 		}
-		s, err := q(ctx, rs.rule.Expr, now)
+		var s []Sample
+		var err error
+		if rs.rule.Builtin != nil {
+			s, err = rs.rule.Builtin(ctx, now)
+		} else {
+			s, err = q(ctx, rs.rule.Expr, now)
+		}
 		results = append(results, result{s, err})
 	}
 

@@ -4,6 +4,7 @@
 package alert
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,6 +33,9 @@ type Rule struct {
 	Severity            string        // from labels["severity"]; default "warning"
 	Labels, Annotations map[string]string
 	Source              string // "file.yml: group G, rule 3" or "builtin"
+	// Builtin, when set, is what the rule reads instead of a PromQL expression: a rule Plenum
+	// derives from its own state (the pollers' health, the model), each returned sample an alert.
+	Builtin func(ctx context.Context, at time.Time) ([]Sample, error)
 }
 
 // promParser parses rule expressions as the query engine does.
