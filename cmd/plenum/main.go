@@ -197,7 +197,8 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	rules = append(rules, alert.PollTargetDown(pollers.Health)) // built in: every poll target is covered
+	// Built in: every poll target and every series meter is covered with no rule to write.
+	rules = append(rules, alert.PollTargetDown(pollers.Health), alert.MeterGap(st, 3*time.Hour))
 	runner := &alert.Runner{Engine: alert.NewEngine(rules, alert.FlapPolicy{Flaps: 3, Window: 10 * time.Minute}),
 		Query: alert.TelemetryQuerier(m.Telemetry), Record: st, Resolve: st.AlertObject, Interval: m.Config.AlertInterval}
 	var receivers []alert.Receiver

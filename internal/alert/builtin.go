@@ -2,9 +2,11 @@ package alert
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/plenum-dcim/plenum/internal/collect"
+	"github.com/plenum-dcim/plenum/internal/dcim"
 )
 
 // PollTargetDown is a built-in rule: a poll target that has not answered for a minute (up to its
@@ -31,6 +33,46 @@ func PollTargetDown(health func() []collect.Health) Rule {
 				}
 				out = append(out, Sample{Labels: map[string]string{"target": h.Target, "profile": h.Profile},
 					Value: at.Sub(since).Seconds()})
+			}
+			return out, nil
+		},
+	}
+}
+
+// MeterSource is what MeterGap reads: the meters, and the newest hour each one's readings cover.
+type MeterSource interface {
+	SiteMeters(ctx context.Context, siteID int64) ([]dcim.Meter, error)
+	LastMeterHour(ctx context.Context, id int64) (time.Time, bool, error)
+}
+
+// MeterGap is a built-in rule: a meter read from the time series whose readings stopped more than
+// after ago (its energy is then missing from the KPIs and bills). Meters read by hand are left
+// out: their gaps are their schedule. Its value is the hours since the last covered hour.
+func MeterGap(src MeterSource, after time.Duration) Rule {
+	return Rule{Group: "plenum", Name: "MeterGap", For: 15 * time.Minute, Severity: "warning", Source: "builtin",
+		Labels: map[string]string{"severity": "warning"},
+		Annotations: map[string]string{
+			"summary": "meter {{ $labels.meter }} has no readings for {{ humanize $value }} h: its energy is missing from the KPIs and bills",
+		},
+		Builtin: func(ctx context.Context, at time.Time) ([]Sample, error) {
+			meters, err := src.SiteMeters(ctx, 0)
+			if err != nil {
+				return nil, err
+			}
+			var out []Sample
+			for _, m := range meters {
+				if m.Source == "manual" {
+					continue
+				}
+				last, ok, err := src.LastMeterHour(ctx, m.ID)
+				if err != nil {
+					return nil, err
+				}
+				// The hour ending last+1h is the newest covered; a meter never rolled up is new.
+				if gap := at.Sub(last.Add(time.Hour)); ok && gap > after {
+					out = append(out, Sample{Labels: map[string]string{"meter": m.Name, "meter_id": strconv.FormatInt(m.ID, 10)},
+						Value: gap.Hours()})
+				}
 			}
 			return out, nil
 		},
