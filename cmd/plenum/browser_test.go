@@ -809,6 +809,19 @@ func journeyEveryPage(t *testing.T, d *uiDemo) {
 			t.Errorf("%s: %s holds %.200q, want %q", c.path, c.css, got, c.want)
 		}
 	}
+	// Acknowledge an alert from the live page (the demo's warm racks raise them).
+	p.open("/live")
+	if forms := eval[int](p, `document.querySelectorAll("#alerts form.ack").length`); forms == 0 {
+		t.Error("no alert to acknowledge on the live page")
+	} else {
+		id := eval[string](p, `document.querySelector("#alerts form.ack input[name=comment]").id`)
+		p.follow("acknowledge",
+			chromedp.SendKeys(chromedp.ID(id), "CRAH-2 filter being changed"),
+			chromedp.Submit(chromedp.ID(id)))
+		if got := p.text("#alerts"); !strings.Contains(got, "user:operator: CRAH-2 filter being changed") {
+			t.Errorf("after acknowledging: %.300q", got)
+		}
+	}
 	p.b.Screenshot(t, "live")
 	tp := newTab(t, d)
 	tp.signIn("kopi")

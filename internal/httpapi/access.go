@@ -157,6 +157,7 @@ var pageRules = map[string]rule{
 	"POST /import":                    {level: operator},
 	"GET /sites/{id}/capacity":        {level: viewer},
 	"GET /live":                       {level: viewer},
+	"POST /alerts/{id}/ack":           {level: operator},
 	"GET /bills":                      {level: viewer, tenant: true},
 	"POST /placement":                 {level: operator, tenant: true},
 }

@@ -67,7 +67,7 @@ var specialRoutes = map[string]string{
 	"GET /sites/{id}/energy": "AOV", "GET /sites/{id}/power": "AOV", "GET /sites/{id}/whatif": "AO",
 	"GET /inventory/{type}": "AOVT", "GET /inventory/{type}/new": "AO", "POST /inventory/{type}": "AO",
 	"GET /inventory/{type}/{id}/edit": "AO", "POST /inventory/{type}/{id}": "AO", "GET /import": "AO", "POST /import": "AO",
-	"GET /sites/{id}/capacity": "AOV", "GET /live": "AOV", "GET /bills": "AOVT",
+	"GET /sites/{id}/capacity": "AOV", "GET /live": "AOV", "POST /alerts/{id}/ack": "AO", "GET /bills": "AOVT",
 }
 
 // expectedRoles says who may use a route, or false for a route the test does not know.

@@ -302,3 +302,19 @@ func slope(xs, ys []float64) float64 {
 	}
 	return (n*sxy - sx*sy) / den
 }
+
+// ackAlert acknowledges an alert from the live page's form: who (the signed-in user) and why.
+func (u *UI) ackAlert(w http.ResponseWriter, r *http.Request, v *view) (string, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	if err := r.ParseForm(); err != nil {
+		return "", dcim.Invalid("comment", "cannot read the form")
+	}
+	if _, err := u.store.AckAlert(r.Context(), id, r.PostForm.Get("comment")); err != nil {
+		return "", err
+	}
+	http.Redirect(w, r, "/live#alerts", http.StatusSeeOther)
+	return "", nil
+}

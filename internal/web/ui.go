@@ -115,6 +115,7 @@ func (u *UI) Register(r Router) {
 	r.Handle("GET /sites/{id}/whatif", u.page(u.whatIf))
 	r.Handle("GET /sites/{id}/capacity", u.page(u.capacityPage))
 	r.Handle("GET /live", u.page(u.livePage))
+	r.Handle("POST /alerts/{id}/ack", u.page(u.ackAlert))
 	r.Handle("GET /bills", u.page(u.bills))
 	r.Handle("GET /placement", u.page(u.placement))
 	r.Handle("POST /placement", u.page(u.placement))
