@@ -121,6 +121,16 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		certs = []tls.Certificate{cert}
 	}
+	// Rule files are read before anything opens: a bad one stops the start at once.
+	rules, err := loadRules(m.Config.Rules)
+	if err != nil {
+		return err
+	}
+	if m.Config.Demo && len(m.Config.Rules) == 0 { // the demo raises its own alerts
+		if rules, err = alert.ParseRuleFile("demo alerts.yml", demo.AlertRules()); err != nil {
+			return err
+		}
+	}
 	st, err := store.Open(ctx, m.Config.DatabaseURL())
 	if err != nil {
 		return err
@@ -188,15 +198,6 @@ func (m *Main) Run(ctx context.Context) error {
 		roller := &energy.Roller{Meters: st, Series: m.Telemetry}
 		roller.Run(pctx, energy.RollEvery, func(err error) { m.Logger.Warn("energy roll-up", "error", err) })
 	}()
-	rules, err := loadRules(m.Config.Rules)
-	if err != nil {
-		return err
-	}
-	if m.Config.Demo && len(m.Config.Rules) == 0 { // the demo raises its own alerts
-		if rules, err = alert.ParseRuleFile("demo alerts.yml", demo.AlertRules()); err != nil {
-			return err
-		}
-	}
 	// Built in: every poll target and every series meter is covered with no rule to write.
 	rules = append(rules, alert.PollTargetDown(pollers.Health), alert.MeterGap(st, 3*time.Hour))
 	runner := &alert.Runner{Engine: alert.NewEngine(rules, alert.FlapPolicy{Flaps: 3, Window: 10 * time.Minute}),

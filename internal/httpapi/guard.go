@@ -75,7 +75,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rl, _ := ruleOf(pattern) // every registered pattern has one (checkRules)
 	remote := clientAddr(r)
-	a, status, why := g.actor(r, rl, remote)
+	a, csrf, status, why := g.actor(r, rl, remote)
 	a.RequestID, a.Remote = reqID, remote.String()
 	if status == 0 && rl.level != public {
 		switch {
@@ -108,6 +108,9 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := dcim.WithActor(r.Context(), a)
+	if csrf != "" { // a session's: the pages' forms carry it
+		ctx = context.WithValue(ctx, csrfKey{}, csrf)
+	}
 	if tenant, ok := a.Tenant(); ok {
 		ctx = telemetry.WithSeriesFilter(ctx, g.seriesFilter(ctx, tenant))
 	}
@@ -119,14 +122,15 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"duration", time.Since(start), "actor", a.Name, "request_id", reqID)
 }
 
-// actor works out who is asking: an API token (Authorization), else a session cookie. A non-zero
-// status refuses the request with why; an anonymous request gives an actor with no role.
-func (g *guard) actor(r *http.Request, rl rule, remote netip.Addr) (dcim.Actor, int, string) {
+// actor works out who is asking: an API token (Authorization), else a session cookie (with its
+// CSRF token). A non-zero status refuses the request with why; an anonymous request gives an
+// actor with no role.
+func (g *guard) actor(r *http.Request, rl rule, remote netip.Addr) (dcim.Actor, string, int, string) {
 	ctx := r.Context()
 	if secret := secretOf(r); secret != "" {
 		key := "ip:" + remote.String()
 		if wait := g.tokens.Wait(key); wait > 0 {
-			return dcim.Actor{}, http.StatusTooManyRequests, retryIn(wait)
+			return dcim.Actor{}, "", http.StatusTooManyRequests, retryIn(wait)
 		}
 		a, tok, err := g.s.Authenticate(ctx, strings.TrimSpace(secret))
 		if err == nil && !store.TokenAllows(tok, remote) {
@@ -134,7 +138,7 @@ func (g *guard) actor(r *http.Request, rl rule, remote netip.Addr) (dcim.Actor, 
 		}
 		if err != nil {
 			if dcim.ErrorCode(err) != dcim.EUnauthorized {
-				return dcim.Actor{}, http.StatusInternalServerError, "internal error"
+				return dcim.Actor{}, "", http.StatusInternalServerError, "internal error"
 			}
 			g.tokens.Fail(key)
 			// A refused token that exists is worth an audit entry (expired, revoked user, wrong network);
@@ -145,24 +149,24 @@ func (g *guard) actor(r *http.Request, rl rule, remote netip.Addr) (dcim.Actor, 
 					g.log.Warn("audit", "error", aerr)
 				}
 			}
-			return dcim.Actor{}, http.StatusUnauthorized, err.Error()
+			return dcim.Actor{}, "", http.StatusUnauthorized, err.Error()
 		}
 		// Failures are not forgiven by a success: a client holding one good token gains no more guesses.
-		return a, 0, ""
+		return a, "", 0, ""
 	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
-		return dcim.Actor{}, 0, ""
+		return dcim.Actor{}, "", 0, ""
 	}
 	a, csrf, err := g.s.Session(ctx, c.Value)
 	if err != nil {
 		if rl.level == public {
-			return dcim.Actor{}, 0, "" // a stale cookie does not stop a login
+			return dcim.Actor{}, "", 0, "" // a stale cookie does not stop a login
 		}
 		if dcim.ErrorCode(err) != dcim.EUnauthorized {
-			return dcim.Actor{}, http.StatusInternalServerError, "internal error"
+			return dcim.Actor{}, "", http.StatusInternalServerError, "internal error"
 		}
-		return dcim.Actor{}, http.StatusUnauthorized, err.Error()
+		return dcim.Actor{}, "", http.StatusUnauthorized, err.Error()
 	}
 	// A browser sends the cookie with any request, a forged cross-site one too: changes must also
 	// carry the session's CSRF token, which only pages of this origin can read.
@@ -172,10 +176,10 @@ func (g *guard) actor(r *http.Request, rl rule, remote netip.Addr) (dcim.Actor, 
 			given = formCSRF(r)
 		}
 		if given == "" || subtle.ConstantTimeCompare([]byte(given), []byte(csrf)) != 1 {
-			return dcim.Actor{}, http.StatusForbidden, "missing or wrong " + csrfHeader + " header (the csrf_token of GET /api/v1/auth/me)"
+			return dcim.Actor{}, "", http.StatusForbidden, "missing or wrong " + csrfHeader + " header (the csrf_token of GET /api/v1/auth/me)"
 		}
 	}
-	return a, 0, ""
+	return a, csrf, 0, ""
 }
 
 // formCSRF is the csrf_token field of an HTML form post (a page's form carries it as a hidden
@@ -219,6 +223,8 @@ func clientAddr(r *http.Request) netip.Addr {
 	}
 	return a.Unmap()
 }
+
+type csrfKey struct{}
 
 // secretOf is the token a request carries: "Authorization: Bearer T", or as InfluxDB clients send
 // it, "Token T" (2.x) or HTTP basic authentication with the token as password (1.x).

@@ -34,14 +34,11 @@ type roomPUE struct {
 
 func (u *UI) energy(w http.ResponseWriter, r *http.Request, v *view) (string, error) {
 	ctx := r.Context()
-	id, err := pathID(r)
+	site, err := u.pathSite(r)
 	if err != nil {
 		return "", err
 	}
-	site, err := u.store.Sites().Get(ctx, id)
-	if err != nil {
-		return "", err
-	}
+	id := site.ID
 	now := time.Now()
 	loc, err := time.LoadLocation(site.TimeZone)
 	if err != nil || site.TimeZone == "" {

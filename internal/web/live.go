@@ -178,14 +178,11 @@ type roomTrend struct {
 
 func (u *UI) capacityPage(w http.ResponseWriter, r *http.Request, v *view) (string, error) {
 	ctx := r.Context()
-	id, err := pathID(r)
+	site, err := u.pathSite(r)
 	if err != nil {
 		return "", err
 	}
-	site, err := u.store.Sites().Get(ctx, id)
-	if err != nil {
-		return "", err
-	}
+	id := site.ID
 	cs, _, err := u.caps.Site(ctx, id)
 	if err != nil {
 		return "", err

@@ -102,14 +102,11 @@ type roomRow struct {
 
 func (u *UI) site(w http.ResponseWriter, r *http.Request, v *view) (string, error) {
 	ctx := r.Context()
-	id, err := pathID(r)
+	site, err := u.pathSite(r)
 	if err != nil {
 		return "", err
 	}
-	site, err := u.store.Sites().Get(ctx, id)
-	if err != nil {
-		return "", err
-	}
+	id := site.ID
 	rooms, err := u.store.Rooms().List(ctx, dcim.ListQuery{Limit: dcim.MaxLimit, Filters: idFilter("site_id", id), Ordering: "name"})
 	if err != nil {
 		return "", err

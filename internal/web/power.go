@@ -46,14 +46,11 @@ func (u *UI) whatIf(w http.ResponseWriter, r *http.Request, v *view) (string, er
 
 func (u *UI) chainPage(w http.ResponseWriter, r *http.Request, v *view, failed []int64) (string, error) {
 	ctx := r.Context()
-	id, err := pathID(r)
+	site, err := u.pathSite(r)
 	if err != nil {
 		return "", err
 	}
-	site, err := u.store.Sites().Get(ctx, id)
-	if err != nil {
-		return "", err
-	}
+	id := site.ID
 	ps, err := u.power.Site(ctx, id)
 	if err != nil {
 		return "", err

@@ -207,6 +207,15 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
+// pathSite is the site a page's path names ({id}), as the reader may see it.
+func (u *UI) pathSite(r *http.Request) (dcim.Site, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return dcim.Site{}, err
+	}
+	return u.store.Sites().Get(r.Context(), id)
+}
+
 // loginPage is the sign-in form.
 func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
 	u.render(w, http.StatusOK, "login", &view{Title: "Sign in", Version: u.version, Data: loginData{Next: safeNext(r.URL.Query().Get("next"))}})

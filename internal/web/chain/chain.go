@@ -235,23 +235,7 @@ const style = `.bg{fill:` + uiBg + `}.title{font-size:15px;font-weight:bold;fill
 // Stylesheet is the chain's style scoped to svg.chain, for a page that inlines the SVG
 // (Input.Inline): the page's Content-Security-Policy allows style from its own files only, and an
 // inline SVG's <style> would reach the whole page.
-func Stylesheet() string {
-	var b strings.Builder
-	for _, rule := range strings.Split(style, "}") {
-		sel, body, ok := strings.Cut(strings.TrimSpace(rule), "{")
-		if !ok {
-			continue
-		}
-		for i, one := range strings.Split(sel, ",") {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("svg.chain " + strings.TrimSpace(one))
-		}
-		b.WriteString("{" + body + "}\n")
-	}
-	return b.String()
-}
+func Stylesheet() string { return svgtext.Scope(style, "svg.chain") }
 
 // box is what is drawn as one box: a node, or a collapsed group of nodes of one kind under the
 // same parents.

@@ -229,23 +229,7 @@ const style = `.bg{fill:` + uiBg + `}.title{font-size:15px;font-weight:bold;fill
 // Stylesheet is the floor plan's style scoped to svg.floorplan, for a page that inlines the SVG
 // (Input.Inline): the page's Content-Security-Policy allows style from its own files only, and an
 // inline SVG's <style> would reach the whole page.
-func Stylesheet() string {
-	var b strings.Builder
-	for _, rule := range strings.Split(style, "}") {
-		sel, body, ok := strings.Cut(strings.TrimSpace(rule), "{")
-		if !ok {
-			continue
-		}
-		for i, one := range strings.Split(sel, ",") {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("svg.floorplan " + strings.TrimSpace(one))
-		}
-		b.WriteString("{" + body + "}\n")
-	}
-	return b.String()
-}
+func Stylesheet() string { return svgtext.Scope(style, "svg.floorplan") }
 
 // legendItem is one legend entry.
 type legendItem struct {

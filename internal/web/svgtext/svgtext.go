@@ -96,3 +96,23 @@ func Contrast(a, b string) (float64, error) {
 	}
 	return (max(la, lb) + 0.05) / (min(la, lb) + 0.05), nil
 }
+
+// Scope prefixes every selector of a compact stylesheet (rules of "selectors{body}") with scope,
+// so that the drawing's style, linked by a page that inlines the drawing, reaches nothing else.
+func Scope(style, scope string) string {
+	var b strings.Builder
+	for _, rule := range strings.Split(style, "}") {
+		sel, body, ok := strings.Cut(strings.TrimSpace(rule), "{")
+		if !ok {
+			continue
+		}
+		for i, one := range strings.Split(sel, ",") {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(scope + " " + strings.TrimSpace(one))
+		}
+		b.WriteString("{" + body + "}\n")
+	}
+	return b.String()
+}

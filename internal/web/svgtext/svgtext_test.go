@@ -33,3 +33,10 @@ func TestEscAndHref(t *testing.T) {
 		}
 	}
 }
+
+func TestScope(t *testing.T) {
+	got := Scope(".a{fill:red}.b,.c text{stroke:none}\n", "svg.x")
+	if want := "svg.x .a{fill:red}\nsvg.x .b,svg.x .c text{stroke:none}\n"; got != want {
+		t.Errorf("Scope: %q, want %q", got, want)
+	}
+}
