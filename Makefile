@@ -28,6 +28,7 @@ test-deps:
 	command -v snmpsimd >/dev/null || missing="$$missing snmpsim"; \
 	command -v prometheus-snmp-exporter >/dev/null || missing="$$missing prometheus-snmp-exporter"; \
 	/usr/bin/python3 -c 'import pymodbus.server, serial_asyncio' 2>/dev/null || missing="$$missing python3-pymodbus python3-serial python3-serial-asyncio"; \
+	/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || missing="$$missing python3-aiosmtpd"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \

@@ -72,6 +72,6 @@ func alertsCommand() *cli.Command {
 				fmt.Fprintf(cmd.Writer, "alert %d (%s) acknowledged by %s\n", a.ID, a.Name, a.Ack.By)
 				return nil
 			}),
-		}},
+		}, alertRulesCommand()},
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/plenum-dcim/plenum/internal/alert"
 	"github.com/plenum-dcim/plenum/internal/auth"
 	"github.com/plenum-dcim/plenum/internal/store"
 	"github.com/plenum-dcim/plenum/internal/telemetry"
@@ -63,6 +64,21 @@ func newApp() *cli.Command {
 	}
 }
 
+// smtpURLs undoes the flag library's split of slice values at commas, which would cut an
+// --alert-email URL's "to=a@example.com,b@example.com" in two: every URL starts with smtp:// or
+// smtps://, so a piece that does not belongs to the one before it.
+func smtpURLs(pieces []string) []string {
+	var out []string
+	for _, p := range pieces {
+		if scheme, _, _ := strings.Cut(strings.ToLower(p), "://"); len(out) > 0 && scheme != "smtp" && scheme != "smtps" {
+			out[len(out)-1] += "," + p
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
@@ -83,6 +99,8 @@ func serveCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "alert-webhook", Usage: "POST alerts to this URL (JSON, signed with --alert-webhook-secret); repeat for several", Sources: cli.EnvVars("PLENUM_ALERT_WEBHOOK")},
 			&cli.StringFlag{Name: "alert-webhook-secret", Usage: "the HMAC-SHA256 key the webhooks' X-Plenum-Signature is made with (prefer the environment variable)", Sources: cli.EnvVars("PLENUM_ALERT_WEBHOOK_SECRET")},
 			&cli.StringSliceFlag{Name: "alertmanager-url", Usage: "send alerts to this Prometheus Alertmanager (its v2 API), so its routing, grouping and inhibition apply; repeat for several", Sources: cli.EnvVars("PLENUM_ALERTMANAGER_URL")},
+			&cli.StringSliceFlag{Name: "alert-email", Usage: "e-mail alerts through this SMTP server: smtp://[USER@]HOST[:PORT]?from=ADDR&to=ADDR[&to=…][&starttls=require|opportunistic|never], or smtps://…; repeat for several", Sources: cli.EnvVars("PLENUM_ALERT_EMAIL")},
+			&cli.StringFlag{Name: "alert-email-password", Usage: "the SMTP password of an --alert-email URL that names a user without one (prefer the environment variable)", Sources: cli.EnvVars("PLENUM_ALERT_EMAIL_PASSWORD")},
 			&cli.DurationFlag{Name: "alert-interval", Value: 15 * time.Second, Usage: "how often the alert rules are evaluated", Sources: cli.EnvVars("PLENUM_ALERT_INTERVAL")},
 			&cli.StringFlag{Name: "tls-cert", Usage: "serve HTTPS with this certificate (PEM, chain included)", Sources: cli.EnvVars("PLENUM_TLS_CERT")},
 			&cli.StringFlag{Name: "tls-key", Usage: "the private key of --tls-cert (PEM)", Sources: cli.EnvVars("PLENUM_TLS_KEY")},
@@ -112,6 +130,13 @@ func serveCommand() *cli.Command {
 			m.Config.Rules, m.Config.AlertInterval = cmd.StringSlice("rules"), cmd.Duration("alert-interval")
 			m.Config.Webhooks, m.Config.WebhookSecret = cmd.StringSlice("alert-webhook"), cmd.String("alert-webhook-secret")
 			m.Config.Alertmanagers = cmd.StringSlice("alertmanager-url")
+			for _, u := range smtpURLs(cmd.StringSlice("alert-email")) {
+				e, err := alert.ParseEmail(u, cmd.String("alert-email-password"))
+				if err != nil {
+					return fmt.Errorf("--alert-email: %w", err)
+				}
+				m.Config.Emails = append(m.Config.Emails, e)
+			}
 			if issuer := cmd.String("oidc-issuer"); issuer != "" {
 				roles, err := auth.ParseRoleMap(cmd.String("oidc-roles"))
 				if err != nil {

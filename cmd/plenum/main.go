@@ -66,10 +66,11 @@ type Config struct {
 	// Rules are Prometheus alerting rule files (paths or globs), evaluated every AlertInterval.
 	Rules         []string
 	AlertInterval time.Duration
-	// Notifications: webhooks (signed with WebhookSecret) and Alertmanagers (their v2 API).
+	// Notifications: webhooks (signed with WebhookSecret), Alertmanagers (their v2 API) and e-mail.
 	Webhooks      []string
 	WebhookSecret string
 	Alertmanagers []string
+	Emails        []*alert.Email // from --alert-email, parsed (and so checked) before Run
 }
 
 // DatabaseURL is the store URL the configuration names.
@@ -198,16 +199,23 @@ func (m *Main) Run(ctx context.Context) error {
 		roller := &energy.Roller{Meters: st, Series: m.Telemetry}
 		roller.Run(pctx, energy.RollEvery, func(err error) { m.Logger.Warn("energy roll-up", "error", err) })
 	}()
-	// Built in: every poll target and every series meter is covered with no rule to write.
-	rules = append(rules, alert.PollTargetDown(pollers.Health), alert.MeterGap(st, 3*time.Hour))
+	rules = append(rules, builtinRules(st, m.Telemetry, measured, pollers.Health)...)
 	runner := &alert.Runner{Engine: alert.NewEngine(rules, alert.FlapPolicy{Flaps: 3, Window: 10 * time.Minute}),
 		Query: alert.TelemetryQuerier(m.Telemetry), Record: st, Resolve: st.AlertObject, Interval: m.Config.AlertInterval}
+	// The rules managed through the API join these, now and whenever they change.
+	alertRules, err := newRuleSet(ctx, runner.Engine, st, rules, m.Logger)
+	if err != nil {
+		return err
+	}
 	var receivers []alert.Receiver
 	for _, u := range m.Config.Webhooks {
 		receivers = append(receivers, &alert.Webhook{URL: u, Secret: m.Config.WebhookSecret})
 	}
 	for _, u := range m.Config.Alertmanagers {
 		receivers = append(receivers, &alert.Alertmanager{URL: u, Interval: max(m.Config.AlertInterval, time.Minute)})
+	}
+	for _, e := range m.Config.Emails {
+		receivers = append(receivers, e)
 	}
 	m.alerted = make(chan struct{})
 	if len(receivers) > 0 {
@@ -227,7 +235,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	go func() {
 		defer close(m.alerted)
+		watching := alertRules.watch(pctx, m.Config.AlertInterval, func(err error) { m.Logger.Warn("alert rules of the API", "error", err) })
 		runner.Run(pctx, func(err error) { m.Logger.Warn("alert rules", "error", err) })
+		<-watching
 	}()
 	m.watched = make(chan struct{})
 	go func() {
@@ -240,7 +250,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	ui.SetLive(web.Live{Pollers: pollers, Telemetry: m.Telemetry})
 	api := httpapi.New(httpapi.Config{Store: st, Power: measured, Telemetry: m.Telemetry, Pollers: pollers, Version: version, Logger: m.Logger,
-		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), TLS: secure, OIDC: provider,
+		Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), TLS: secure, OIDC: provider, AlertRules: alertRules,
 		Pages: func(r httpapi.PageRouter) { ui.Register(r) }})
 	// One handler serves everything: the API, the push endpoints, /metrics and the web UI's pages.
 	mux.Handle("/", api)

@@ -3,10 +3,12 @@ package alert
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/plenum-dcim/plenum/internal/collect"
 	"github.com/plenum-dcim/plenum/internal/dcim"
+	"github.com/plenum-dcim/plenum/internal/telemetry"
 )
 
 // PollTargetDown is a built-in rule: a poll target that has not answered for a minute (up to its
@@ -21,7 +23,7 @@ func PollTargetDown(health func() []collect.Health) Rule {
 			"summary":     "poll target {{ $labels.target }} does not answer",
 			"description": "no answer for {{ humanizeDuration $value }}; its last error is in the poll status",
 		},
-		Builtin: func(_ context.Context, at time.Time) ([]Sample, error) {
+		Builtin: func(_ context.Context, _ Querier, at time.Time) ([]Sample, error) {
 			var out []Sample
 			for _, h := range health() {
 				if h.Up || h.LastAttempt.IsZero() {
@@ -54,7 +56,7 @@ func MeterGap(src MeterSource, after time.Duration) Rule {
 		Annotations: map[string]string{
 			"summary": "meter {{ $labels.meter }} has no readings for {{ humanize $value }} h: its energy is missing from the KPIs and bills",
 		},
-		Builtin: func(ctx context.Context, at time.Time) ([]Sample, error) {
+		Builtin: func(ctx context.Context, _ Querier, at time.Time) ([]Sample, error) {
 			meters, err := src.SiteMeters(ctx, 0)
 			if err != nil {
 				return nil, err
@@ -73,6 +75,70 @@ func MeterGap(src MeterSource, after time.Duration) Rule {
 					out = append(out, Sample{Labels: map[string]string{"meter": m.Name, "meter_id": strconv.FormatInt(m.ID, 10)},
 						Value: gap.Hours()})
 				}
+			}
+			return out, nil
+		},
+	}
+}
+
+// SeriesAges lists the series whose newest sample is more than after old at now (the time-series
+// store's StaleSeries).
+type SeriesAges func(ctx context.Context, now time.Time, after time.Duration) ([]telemetry.SeriesAge, error)
+
+// staleKeys are the labels that say what a series is of, kept on a StaleSeries alert.
+var staleKeys = []string{"site", "target", "device", "power_node", "sensor_point", "cooling_unit"}
+
+// StaleSeries is a built-in rule: series of a site that stopped more than after ago while their poll
+// target (if they have one) still answers, so a reading is missing (a probe unplugged, a value the
+// device no longer gives); one alert per object (its site, target, device, power node, sensor
+// point, cooling unit labels), valued by the count of its series that stopped. A target that does
+// not answer is PollTargetDown's, not this rule's. Series that stopped long enough ago to have left
+// the store's memory (two to three hours) are no longer counted.
+func StaleSeries(ages SeriesAges, health func() []collect.Health, after time.Duration) Rule {
+	return Rule{Group: "plenum", Name: "StaleSeries", For: 5 * time.Minute, Severity: "warning", Source: "builtin",
+		Labels: map[string]string{"severity": "warning"},
+		Annotations: map[string]string{
+			"summary": "{{ $value }} series of {{ with $labels.device }}{{ . }}{{ else }}{{ with $labels.power_node }}{{ . }}" +
+				"{{ else }}{{ with $labels.sensor_point }}{{ . }}{{ else }}{{ with $labels.cooling_unit }}{{ . }}{{ else }}{{ $labels.target }}{{ end }}{{ end }}{{ end }}{{ end }}" +
+				" stopped: readings are missing",
+		},
+		Builtin: func(ctx context.Context, _ Querier, at time.Time) ([]Sample, error) {
+			stale, err := ages(ctx, at, after)
+			if err != nil {
+				return nil, err
+			}
+			down := map[string]bool{}
+			for _, h := range health() {
+				if !h.Up && !h.LastAttempt.IsZero() {
+					down[h.Target] = true
+				}
+			}
+			counts := map[string]*Sample{}
+			var order []string
+			for _, s := range stale {
+				if down[s.Labels["target"]] {
+					continue
+				}
+				labels := map[string]string{}
+				var key strings.Builder
+				for _, k := range staleKeys {
+					if v := s.Labels[k]; v != "" {
+						labels[k] = v
+					}
+					key.WriteString(s.Labels[k])
+					key.WriteByte(0)
+				}
+				c := counts[key.String()]
+				if c == nil {
+					c = &Sample{Labels: labels}
+					counts[key.String()] = c
+					order = append(order, key.String())
+				}
+				c.Value++
+			}
+			out := make([]Sample, 0, len(order))
+			for _, k := range order {
+				out = append(out, *counts[k])
 			}
 			return out, nil
 		},

@@ -239,7 +239,7 @@ func (e *Engine) Eval(ctx context.Context, q Querier, now time.Time) ([]Transiti
 		var s []Sample
 		var err error
 		if rs.rule.Builtin != nil {
-			s, err = rs.rule.Builtin(ctx, now)
+			s, err = rs.rule.Builtin(ctx, q, now)
 		} else {
 			s, err = q(ctx, rs.rule.Expr, now)
 		}

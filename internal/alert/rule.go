@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"maps"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +21,8 @@ import (
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/plenum-dcim/plenum/internal/dcim"
 )
 
 // DefaultSeverity is the severity of a rule that names none.
@@ -32,10 +35,12 @@ type Rule struct {
 	KeepFiringFor       time.Duration // Prometheus's keep_firing_for
 	Severity            string        // from labels["severity"]; default "warning"
 	Labels, Annotations map[string]string
-	Source              string // "file.yml: group G, rule 3" or "builtin"
+	Source              string // "file.yml: group G, rule 3", "api: alert rule 7" or "builtin"
+	File                string // the rule file it was read from; "" for the others
+	ID                  int64  // the id of a rule managed through the API (/alert-rules); 0 for the others
 	// Builtin, when set, is what the rule reads instead of a PromQL expression: a rule Plenum
 	// derives from its own state (the pollers' health, the model), each returned sample an alert.
-	Builtin func(ctx context.Context, at time.Time) ([]Sample, error)
+	Builtin func(ctx context.Context, q Querier, at time.Time) ([]Sample, error)
 }
 
 // promParser parses rule expressions as the query engine does.
@@ -44,10 +49,11 @@ var promParser = parser.NewParser(parser.Options{})
 // ParseRuleFile reads a Prometheus rule file (https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/)
 // with Prometheus's own parser, so that existing rules can be reused. Only alerting rules are
 // accepted; group labels are added to each rule's (the rule's win); a group's interval, limit and
-// query_offset are not used. Labels must be literal. Annotations are templates that may use
-// $labels, $value, text/template's functions (printf, ...) and humanize, humanizePercentage,
-// humanizeDuration, toUpper and toLower; one that calls any other function is refused. Every
-// error names the file, and where it applies the line, group and rule; all are returned, joined.
+// query_offset are not used. Each rule is then checked as one sent to the API is (Check): labels
+// must be literal, the severity a word, and annotations templates that may use $labels, $value,
+// text/template's functions (printf, ...) and humanize, humanizePercentage, humanizeDuration,
+// toUpper and toLower; one that calls any other function is refused. Every error names the file,
+// and where it applies the line, group and rule; all are returned, joined.
 func ParseRuleFile(name string, data []byte) ([]Rule, error) {
 	groups, errs := rulefmt.Parse(data, false, model.UTF8Validation, promParser, slog.New(slog.DiscardHandler))
 	lines := ruleLines(data)
@@ -84,13 +90,14 @@ func ParseRuleFile(name string, data []byte) ([]Rule, error) {
 				Annotations:   r.Annotations,
 				Source:        fmt.Sprintf("%s: group %s, rule %d", name, g.Name, ri+1),
 			}
+			rule.File = name
 			rule.Severity = rule.Labels["severity"]
 			if rule.Severity == "" {
 				rule.Severity = DefaultSeverity
 			}
-			if errs := rule.checkTemplates(); len(errs) > 0 {
-				for _, err := range errs {
-					bad = append(bad, fmt.Errorf("%s, %q: %w", where, r.Alert, err))
+			if e := dcim.AsError(rule.Check()); e != nil {
+				for _, f := range e.Fields {
+					bad = append(bad, fmt.Errorf("%s, %q: %s", where, r.Alert, fileMessage(f)))
 				}
 				continue
 			}
@@ -116,20 +123,105 @@ func mergeLabels(group, rule map[string]string) map[string]string {
 	return m
 }
 
-// checkTemplates refuses templated labels (an alert's labels are its identity, so they must not
-// change with its value) and annotations that do not parse with Plenum's functions.
-func (r Rule) checkTemplates() (errs []error) {
+// Origin is where a rule comes from: "builtin" (Plenum's own), "api" (kept in the database,
+// managed through /alert-rules) or "file" (a rule file).
+func (r Rule) Origin() string {
+	switch {
+	case r.Builtin != nil || r.Source == "builtin":
+		return "builtin"
+	case r.ID != 0:
+		return "api"
+	default:
+		return "file"
+	}
+}
+
+// severityPattern is what a severity may look like: a word (critical, warning, info, page, P1).
+var severityPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,31}$`)
+
+// Check validates one alerting rule, the same for a rule file's and for one sent to the API:
+// what Prometheus checks of an alerting rule (a group and a name, the name a valid label value;
+// an expression that parses; label and annotation names and values valid), and what Plenum adds:
+// for and keep_firing_for not negative, labels literal (an alert's labels are its identity, so
+// they must not change with its value), a severity label that is a word, and annotations that
+// parse as templates with Plenum's functions. The error is an EInvalid dcim error naming each
+// field as the API does: name, group, expr, for, keep_firing_for, labels.severity,
+// annotations.summary.
+func (r Rule) Check() error {
+	var p dcim.Problems
+	if r.Group == "" {
+		p.Add("group", "is required")
+	}
+	switch {
+	case r.Name == "":
+		p.Add("name", "is required")
+	case !model.LabelValue(r.Name).IsValid():
+		p.Add("name", "is not valid UTF-8: the name is the alertname label's value")
+	}
+	if strings.TrimSpace(r.Expr) == "" {
+		p.Add("expr", "is required")
+	} else if _, err := promParser.ParseExpr(r.Expr); err != nil {
+		p.Add("expr", "could not parse expression: %v", err)
+	}
+	if r.For < 0 {
+		p.Add("for", "must not be negative, got %v", r.For)
+	}
+	if r.KeepFiringFor < 0 {
+		p.Add("keep_firing_for", "must not be negative, got %v", r.KeepFiringFor)
+	}
 	for _, k := range sortedKeys(r.Labels) {
-		if strings.Contains(r.Labels[k], "{{") {
-			errs = append(errs, fmt.Errorf("label %q is a template; labels must be literal (templates belong in annotations)", k))
+		v := r.Labels[k]
+		switch {
+		case !model.UTF8Validation.IsValidLabelName(k) || k == model.MetricNameLabel:
+			p.Add("labels."+k, "is not a valid label name")
+		case !model.LabelValue(v).IsValid():
+			p.Add("labels."+k, "is not valid UTF-8")
+		case strings.Contains(v, "{{"):
+			p.Add("labels."+k, "is a template; labels must be literal (templates belong in annotations)")
+		case k == "severity" && !severityPattern.MatchString(v):
+			p.Add("labels."+k, "is %q: a severity is one word of letters, digits, - and _ (critical, warning, info)", v)
 		}
 	}
 	for _, k := range sortedKeys(r.Annotations) {
-		if _, err := parseTemplate(r.Name, k, r.Annotations[k]); err != nil {
-			errs = append(errs, fmt.Errorf("annotation %q: %w", k, err))
+		if !model.UTF8Validation.IsValidLabelName(k) {
+			p.Add("annotations."+k, "is not a valid annotation name")
+		} else if _, err := parseTemplate(r.Name, k, r.Annotations[k]); err != nil {
+			p.Add("annotations."+k, "%v", err)
 		}
 	}
-	return errs
+	return p.Err()
+}
+
+// fileMessage words a problem Check found for a rule file's errors: `label "severity" is a
+// template…`, `annotation "summary": template: …`, `expr: could not parse …`.
+func fileMessage(f dcim.FieldError) string {
+	if k, ok := strings.CutPrefix(f.Field, "labels."); ok {
+		return fmt.Sprintf("label %q %s", k, f.Message)
+	}
+	if k, ok := strings.CutPrefix(f.Field, "annotations."); ok {
+		return fmt.Sprintf("annotation %q: %s", k, f.Message)
+	}
+	return f.Field + ": " + f.Message
+}
+
+// RuleOf is the rule that a rule managed through the API defines. Its labels carry its severity,
+// as a rule file's do, so that receivers route its alerts alike.
+func RuleOf(d dcim.AlertRule) Rule {
+	labels := maps.Clone(d.Labels)
+	if labels == nil {
+		labels = make(map[string]string, 1)
+	}
+	severity := d.Severity
+	if severity == "" {
+		severity = labels["severity"]
+	}
+	if severity == "" {
+		severity = DefaultSeverity
+	}
+	labels["severity"] = severity
+	return Rule{Group: d.Group, Name: d.Name, Expr: d.Expr, For: time.Duration(d.For) * time.Second,
+		KeepFiringFor: time.Duration(d.KeepFiringFor) * time.Second, Severity: severity, Labels: labels,
+		Annotations: maps.Clone(d.Annotations), Source: fmt.Sprintf("api: alert rule %d", d.ID), ID: d.ID}
 }
 
 // fileError puts the file name before one of rulefmt's errors, as "file:line:col: ..." when the

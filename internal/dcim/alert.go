@@ -91,3 +91,20 @@ func (s *Silence) Matches(labels map[string]string, now time.Time) bool {
 	}
 	return true
 }
+
+// MarkSilenced sets Silenced on the alerts one of silences matches at now. A silence matches an
+// alert's labels with its name (alertname) and severity added, as Alertmanager sees them.
+func MarkSilenced(alerts []Alert, silences []Silence, now time.Time) {
+	for i := range alerts {
+		labels := map[string]string{"alertname": alerts[i].Name, "severity": alerts[i].Severity}
+		for k, v := range alerts[i].Labels {
+			labels[k] = v
+		}
+		for j := range silences {
+			if silences[j].Matches(labels, now) {
+				alerts[i].Silenced = true
+				break
+			}
+		}
+	}
+}

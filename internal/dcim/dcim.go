@@ -80,6 +80,7 @@ type Room struct {
 	GridRows        int      `json:"grid_rows" required:"false" minimum:"0" doc:"tiles along the room's depth"`
 	GridColumns     int      `json:"grid_columns" required:"false" minimum:"0" doc:"tiles along the room's width"`
 	FloorLoadRating *float64 `json:"floor_load_rating" required:"false" nullable:"true" minimum:"0" doc:"kg/m²"`
+	ThermalClass    string   `json:"thermal_class" required:"false" maxLength:"20" default:"A1" doc:"the thermal class (see /thermal-classes) whose envelope the room's IT inlets are held to"`
 	TenantID        *int64   `json:"tenant_id" required:"false" nullable:"true"`
 	Description     string   `json:"description" required:"false" maxLength:"200"`
 	Tags            []string `json:"tags" required:"false" nullable:"true"`

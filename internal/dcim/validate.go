@@ -124,6 +124,9 @@ func (r *Room) Normalize() error {
 		p.Add("grid_columns", "must be ≥ 0")
 	}
 	nonNegative(&p, "floor_load_rating", r.FloorLoadRating)
+	if r.ThermalClass == "" {
+		r.ThermalClass = "A1"
+	}
 	tags(&p, r.Tags)
 	return p.Err()
 }

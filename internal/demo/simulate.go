@@ -317,7 +317,8 @@ func (s *simulator) readings(chain *power.Site, points []dcim.SensorPoint, racks
 		if strings.HasSuffix(rack, "07") { // a couple of racks by a failing floor tile run warm
 			t += 6.5
 		}
-		s.inlets = append(s.inlets, reading{"inlet_temperature_celsius,site=" + site + ",rack=" + esc(rack) + ",point=" + esc(p.Name) + " value=", t, 2})
+		// Labelled as a poller labels a sensor point's readings, so the envelope rules find them.
+		s.inlets = append(s.inlets, reading{"inlet_temperature_celsius,site=" + site + ",rack=" + esc(rack) + ",sensor_point=" + esc(p.Name) + " value=", t, 2})
 	}
 }
 

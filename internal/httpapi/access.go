@@ -74,7 +74,7 @@ var resourceRules = map[string]struct{ tenant, tenantWrite bool }{
 	"power-ports": {tenant: true}, "power-outlets": {tenant: true}, "tenants": {tenant: true}, "tags": {},
 	"power-nodes": {}, "power-edges": {}, "cooling-zones": {}, "cooling-units": {}, "sensor-points": {tenant: true},
 	"meters": {tenant: true}, "meter-readings": {tenant: true}, "energy-certificates": {}, "poll-targets": {},
-	"tariffs": {tenant: true}, "contracts": {tenant: true},
+	"tariffs": {tenant: true}, "contracts": {tenant: true}, "thermal-classes": {}, "alert-rules": {},
 }
 
 // routeRules are every other route, by its registered pattern.
@@ -103,6 +103,7 @@ var routeRules = map[string]rule{
 	"GET " + Prefix + "/silences":                 {level: viewer},
 	"POST " + Prefix + "/silences":                {level: operator},
 	"DELETE " + Prefix + "/silences/{id}":         {level: operator},
+	"GET " + Prefix + "/alert-rules/effective":    {level: viewer},
 	"GET " + Prefix + "/changes":                  {level: viewer},
 	"GET " + Prefix + "/bills/draft":              {level: viewer, tenant: true},
 	"POST " + Prefix + "/bills":                   {level: operator},
@@ -155,9 +156,13 @@ var pageRules = map[string]rule{
 	"POST /inventory/{type}/{id}":     {level: operator},
 	"GET /import":                     {level: operator},
 	"POST /import":                    {level: operator},
+	"GET /import/{id}":                {level: operator}, // the import's page: its starter's (and admins')
 	"GET /sites/{id}/capacity":        {level: viewer},
 	"GET /live":                       {level: viewer},
 	"POST /alerts/{id}/ack":           {level: operator},
+	"GET /silences":                   {level: viewer},
+	"POST /silences":                  {level: operator},
+	"POST /silences/{id}/expire":      {level: operator},
 	"GET /bills":                      {level: viewer, tenant: true},
 	"POST /placement":                 {level: operator, tenant: true},
 }

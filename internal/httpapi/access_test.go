@@ -1,11 +1,14 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,7 +40,7 @@ var tenantReadable = []string{"sites", "rooms", "rows", "racks", "rack-reservati
 
 // genericResources are every generic resource; the others are operators' and viewers' only.
 var genericResources = append(slices.Clone(tenantReadable), "tags", "power-nodes", "power-edges", "cooling-zones", "cooling-units",
-	"energy-certificates", "poll-targets")
+	"energy-certificates", "poll-targets", "thermal-classes", "alert-rules")
 
 var specialRoutes = map[string]string{
 	"GET /api/v1/status": "AOVT", "GET /api/v1/openapi.json": "AOVT", "GET /api/v1/openapi.yaml": "AOVT",
@@ -49,7 +52,8 @@ var specialRoutes = map[string]string{
 	"GET /api/v1/changes": "AOV",
 	"GET /api/v1/alerts":  "AOVT", "GET /api/v1/alerts/{id}": "AOVT", "POST /api/v1/alerts/{id}/ack": "AO",
 	"GET /api/v1/silences": "AOV", "POST /api/v1/silences": "AO", "DELETE /api/v1/silences/{id}": "AO",
-	"GET /api/v1/bills/draft": "AOVT", "POST /api/v1/bills": "AO", "GET /api/v1/bills": "AOVT", "GET /api/v1/bills/{id}": "AOVT",
+	"GET /api/v1/alert-rules/effective": "AOV", "GET /api/v1/bills/draft": "AOVT",
+	"POST /api/v1/bills": "AO", "GET /api/v1/bills": "AOVT", "GET /api/v1/bills/{id}": "AOVT",
 	"GET /api/v1/capacity": "AOV", "POST /api/v1/placement": "AOT", "POST /api/v1/device-types/import": "AO",
 	"GET /api/v1/racks/{id}/elevation.svg": "AOVT",
 	"GET /api/v1/energy/kpis":              "AOV", "GET /api/v1/energy/targets": "AOV", "GET /api/v1/energy/eu-kpis": "AOV",
@@ -68,6 +72,7 @@ var specialRoutes = map[string]string{
 	"GET /inventory/{type}": "AOVT", "GET /inventory/{type}/new": "AO", "POST /inventory/{type}": "AO",
 	"GET /inventory/{type}/{id}/edit": "AO", "POST /inventory/{type}/{id}": "AO", "GET /import": "AO", "POST /import": "AO",
 	"GET /sites/{id}/capacity": "AOV", "GET /live": "AOV", "POST /alerts/{id}/ack": "AO", "GET /bills": "AOVT",
+	"GET /import/{id}": "AO", "GET /silences": "AOV", "POST /silences": "AO", "POST /silences/{id}/expire": "AO",
 }
 
 // expectedRoles says who may use a route, or false for a route the test does not know.
@@ -112,6 +117,7 @@ type portal struct {
 	tokens            map[string]string // role letter (A, O, V, T for Acme, G for Globex, R read-only admin) → secret
 	month             string
 	deviceB           string
+	importPage        string // an import's page, of the operator's import
 }
 
 func newPortal(t *testing.T, eng testpeer.Engine) *portal {
@@ -193,6 +199,9 @@ func newPortal(t *testing.T, eng testpeer.Engine) *portal {
 	p.other["cooling-zones"] = zone
 	p.other["cooling-units"] = e.create(t, "cooling-units", obj{"room_id": p.room, "zone_id": zone, "name": "CRAH-1", "kind": "crah", "capacity_kw": 100})
 	p.other["tags"] = e.create(t, "tags", obj{"name": "critical"})
+	p.other["alert-rules"] = e.create(t, "alert-rules", obj{"name": "UPSOnBattery", "expr": "ups_on_battery == 1"})
+	p.other["thermal-classes"] = e.create(t, "thermal-classes", obj{"name": "Lab", "recommended_min_c": 18, "recommended_max_c": 27,
+		"allowable_min_c": 10, "allowable_max_c": 35})
 	p.other["energy-certificates"] = e.create(t, "energy-certificates", obj{"site_id": p.site, "period_start": "2026-01-01T00:00:00Z",
 		"period_end": "2027-01-01T00:00:00Z", "kwh": 1000})
 	p.other["poll-targets"] = e.create(t, "poll-targets", obj{"name": "pdu-a", "device_id": pduA, "url": "snmp://192.0.2.10", "profile": "apc-rpdu2", "credentials": "public"})
@@ -286,6 +295,21 @@ func newPortal(t *testing.T, eng testpeer.Engine) *portal {
 		t.Fatal(err)
 	}
 	p.tokens["R"] = readOnly
+	// An import started by the operator (a CSV the import refuses: it writes nothing): its page is
+	// the operator's and the admins', and no one else's.
+	var upload bytes.Buffer
+	mw := multipart.NewWriter(&upload)
+	_ = mw.WriteField("kind", "devices")
+	_ = mw.WriteField("csv_text", "name,colour\nx,red\n")
+	_ = mw.Close()
+	req := httptest.NewRequest(http.MethodPost, "/import", &upload)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+p.tokens["O"])
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if p.importPage = rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || !strings.HasPrefix(p.importPage, "/import/") {
+		t.Fatalf("operator's import: %d %q", rec.Code, p.importPage)
+	}
 	return p
 }
 
@@ -320,6 +344,9 @@ func (p *portal) request(pattern string) (method, path string, body any) {
 		}
 	}
 	path = strings.ReplaceAll(path, "{file}", "plenum.css")
+	if pattern == "GET /import/{id}" {
+		path = p.importPage
+	}
 	if !strings.HasPrefix(path, "/api/") && strings.HasSuffix(path, "/whatif") {
 		path += "?fail=" + strconv.FormatInt(p.ups, 10)
 	}

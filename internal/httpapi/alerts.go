@@ -104,17 +104,6 @@ func markSilenced(ctx context.Context, s *store.Store, alerts []dcim.Alert) erro
 	if err != nil || len(silences) == 0 {
 		return err
 	}
-	for i := range alerts {
-		labels := map[string]string{"alertname": alerts[i].Name, "severity": alerts[i].Severity}
-		for k, v := range alerts[i].Labels {
-			labels[k] = v
-		}
-		for _, sl := range silences {
-			if sl.Matches(labels, now) {
-				alerts[i].Silenced = true
-				break
-			}
-		}
-	}
+	dcim.MarkSilenced(alerts, silences, now)
 	return nil
 }

@@ -44,6 +44,9 @@ type Config struct {
 	OIDC *auth.OIDC
 	// Pages, when set, registers the web UI's pages behind the same guard.
 	Pages func(PageRouter)
+	// AlertRules is the alert engine's rule set: /alert-rules/effective lists what it runs, and it
+	// is nudged when a rule managed through the API changes. nil: the list holds the API's rules.
+	AlertRules RuleSet
 }
 
 // New returns the API handler: every route under /api/v1, behind the guard (tokens, sessions,
@@ -103,6 +106,7 @@ func buildRouted(cfg Config) (huma.API, *router, http.Handler) {
 	registerEnergy(api, s)
 	registerEnergyReports(api, s)
 	register(api, Prefix+"/tariffs", "tariffs", s.Tariffs())
+	register(api, Prefix+"/thermal-classes", "thermal-classes", s.ThermalClasses())
 	register(api, Prefix+"/contracts", "contracts", s.Contracts())
 	if cfg.Telemetry != nil {
 		registerBilling(api, s, cfg.Telemetry)
@@ -114,6 +118,7 @@ func buildRouted(cfg Config) (huma.API, *router, http.Handler) {
 	registerPlacement(api, s, svc, caps)
 	registerChanges(api, s)
 	registerAlerts(api, s)
+	registerAlertRules(api, s, cfg.AlertRules)
 	registerStatus(api, s, cfg.Version)
 	if cfg.Telemetry != nil {
 		registerTelemetry(mux, cfg.Telemetry)

@@ -226,9 +226,9 @@ func TestOpenAPIMatchesHandlers(t *testing.T) {
 			})
 		}
 	}
-	want := []string{"alerts", "auth", "bills", "capacity", "changes", "contracts", "cooling-units", "cooling-zones", "device-types", "devices", "energy", "energy-certificates", "manufacturers", "meter-readings", "meters", "power-edges",
+	want := []string{"alert-rules", "alerts", "auth", "bills", "capacity", "changes", "contracts", "cooling-units", "cooling-zones", "device-types", "devices", "energy", "energy-certificates", "manufacturers", "meter-readings", "meters", "power-edges",
 		"power-loads", "power-nodes", "power-outlets", "power-ports", "rack-reservations", "racks", "placement", "poll-targets", "rooms", "rows", "sensor-points", "silences", "sites",
-		"status", "tags", "tariffs", "tenants", "tokens", "users", "whatif"}
+		"status", "tags", "tariffs", "tenants", "thermal-classes", "tokens", "users", "whatif"}
 	for _, w := range want {
 		if !resources[w] {
 			t.Errorf("resource %s is not documented", w)

@@ -219,6 +219,15 @@ func checkRackContents(ctx context.Context, t *tx, rackID int64, fields rackFiel
 }
 
 func checkRoom(ctx context.Context, t *tx, old, r *dcim.Room) error {
+	if old == nil || old.ThermalClass != r.ThermalClass {
+		var n int
+		if err := t.QueryRowContext(ctx, "SELECT COUNT(*) FROM thermal_classes WHERE name = $1", r.ThermalClass).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return dcim.Invalid("thermal_class", "thermal class %q does not exist (see /thermal-classes)", r.ThermalClass)
+		}
+	}
 	if old != nil && old.SiteID != r.SiteID {
 		var n int
 		if err := t.QueryRowContext(ctx, "SELECT COUNT(*) FROM racks WHERE room_id = $1", r.ID).Scan(&n); err != nil {

@@ -310,3 +310,24 @@ func (s *Store) idsByName(ctx context.Context, table string, siteID int64, names
 	}
 	return out, nil
 }
+
+// RackNames gives the racks of a site by id, with their room's name: how alerts about a rack name it
+// (site, room and rack labels).
+func (s *Store) RackNames(ctx context.Context, siteID int64) (map[int64][2]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT rk.id, rm.name, rk.name FROM racks rk JOIN rooms rm ON rm.id = rk.room_id
+		WHERE rm.site_id = $1`, siteID)
+	if err != nil {
+		return nil, fmt.Errorf("rack names: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][2]string{}
+	for rows.Next() {
+		var id int64
+		var room, rack string
+		if err := rows.Scan(&id, &room, &rack); err != nil {
+			return nil, err
+		}
+		out[id] = [2]string{room, rack}
+	}
+	return out, rows.Err()
+}

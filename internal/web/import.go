@@ -23,16 +23,19 @@ import (
 
 // The bulk import page: NetBox device-type YAML files, through the catalogue import the API's POST
 // /api/v1/device-types/import uses, and a CSV of devices, created all or none with the store's bulk
-// create. Imports run in the request; the page shows what happened and how long it took.
+// create. The post reads the upload and starts a background job (importjob.go); the job's page
+// shows how far it is, then what it did and how long it took.
 
 const (
 	maxUpload    = 32 << 20 // bytes of one upload, all files together
 	maxUploadMem = 8 << 20  // held in memory while reading; the rest goes to temporary files
 	maxCSVRows   = 10000    // devices of one CSV, as the API's bulk create
 	maxRowChecks = 20       // rows the store refuses that one import names, at most
+	maxRecent    = 10       // the reader's recent imports listed under the forms
 )
 
-// importData is the import page: its forms and, after a post, the report.
+// importData is the import page: its forms and the reader's recent imports, or one import's page:
+// its progress and, once it is done, the report.
 type importData struct {
 	MaxMiB  int
 	MaxRows int
@@ -40,6 +43,8 @@ type importData struct {
 	Elapsed string
 	YAML    *yamlReport
 	CSV     *csvReport
+	Job     *importStatus  // an import's page
+	Recent  []importStatus // the form page
 }
 
 type yamlReport struct {
@@ -67,29 +72,47 @@ type rowProblem struct {
 func (u *UI) importPage(w http.ResponseWriter, r *http.Request, v *view) (string, error) {
 	d := &importData{MaxMiB: maxUpload >> 20, MaxRows: maxCSVRows}
 	v.Title, v.Crumbs, v.Data = "Import", []crumb{{"Sites", "/"}, {"Device types", "/inventory/device-types"}}, d
+	for _, j := range u.imports.visible(v.Actor) {
+		if len(d.Recent) == maxRecent {
+			break
+		}
+		d.Recent = append(d.Recent, j.status())
+	}
 	if r.Method != http.MethodPost {
 		return "import", nil
 	}
-	status, err := u.runImport(w, r, d)
-	if err != nil {
-		return "", err
+	in, status := readImport(w, r, d)
+	if status == 0 {
+		j, err := u.imports.start(r.Context(), in, u.runImport)
+		if err == nil {
+			http.Redirect(w, r, "/import/"+j.id, http.StatusSeeOther)
+			return "", nil
+		}
+		if !errors.Is(err, errImportsBusy) {
+			return "", err
+		}
+		d.Error = fmt.Sprintf("%d imports are queued or running: try again when one is done.", importWaiting)
+		w.Header().Set("Retry-After", "30")
+		status = http.StatusServiceUnavailable
 	}
 	u.render(w, status, "import", v)
 	return "", nil
 }
 
-// runImport reads the upload and runs the import it asks for: "kind" is device-types (YAML files in
-// "files") or devices (a CSV in "csv", or pasted in "csv_text").
-func (u *UI) runImport(w http.ResponseWriter, r *http.Request, d *importData) (int, error) {
+// readImport reads the upload and what it asks for: "kind" is device-types (YAML files in
+// "files") or devices (a CSV in "csv", or pasted in "csv_text"). What is wrong with the upload
+// itself (too large, no file, a bad or repeated file name) is answered at once: a status, with
+// d.Error saying why.
+func readImport(w http.ResponseWriter, r *http.Request, d *importData) (importInput, int) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
 	if err := r.ParseMultipartForm(maxUploadMem); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			d.Error = fmt.Sprintf("The upload is larger than %d MiB: import the files in parts.", maxUpload>>20)
-			return http.StatusRequestEntityTooLarge, nil
+			return importInput{}, http.StatusRequestEntityTooLarge
 		}
 		d.Error = "Cannot read the upload: " + err.Error()
-		return http.StatusBadRequest, nil
+		return importInput{}, http.StatusBadRequest
 	}
 	// A session's post was read before (for its CSRF token) under the server's own limit.
 	size := 0
@@ -105,47 +128,32 @@ func (u *UI) runImport(w http.ResponseWriter, r *http.Request, d *importData) (i
 	}
 	if size > maxUpload {
 		d.Error = fmt.Sprintf("The upload is larger than %d MiB: import the files in parts.", maxUpload>>20)
-		return http.StatusRequestEntityTooLarge, nil
+		return importInput{}, http.StatusRequestEntityTooLarge
 	}
-	ctx := r.Context()
-	start := time.Now()
-	defer func() {
-		d.Elapsed = "less than 1ms"
-		if took := time.Since(start); took >= time.Millisecond {
-			d.Elapsed = took.Round(time.Millisecond).String()
-		}
-	}()
-	switch r.PostForm.Get("kind") {
+	switch kind := r.PostForm.Get("kind"); kind {
 	case "device-types":
-		return u.importDeviceTypes(ctx, r.MultipartForm.File["files"], d)
+		return readDeviceTypes(r.MultipartForm.File["files"], d)
 	case "devices":
-		var data []byte
+		in := importInput{kind: kind, name: "pasted devices (CSV)"}
 		if fhs := r.MultipartForm.File["csv"]; len(fhs) > 0 {
 			var err error
-			if data, err = readUpload(fhs[0]); err != nil {
+			if in.csv, err = readUpload(fhs[0]); err != nil {
 				d.Error = "Cannot read " + fhs[0].Filename + ": " + err.Error()
-				return http.StatusBadRequest, nil
+				return importInput{}, http.StatusBadRequest
 			}
+			in.name = fhs[0].Filename + " (devices)"
 		}
-		if len(bytes.TrimSpace(data)) == 0 {
-			data = []byte(r.PostForm.Get("csv_text"))
+		if len(bytes.TrimSpace(in.csv)) == 0 {
+			in.csv, in.name = []byte(r.PostForm.Get("csv_text")), "pasted devices (CSV)"
 		}
-		if len(bytes.TrimSpace(data)) == 0 {
+		if len(bytes.TrimSpace(in.csv)) == 0 {
 			d.Error = "Choose a CSV file, or paste the CSV."
-			return http.StatusBadRequest, nil
+			return importInput{}, http.StatusBadRequest
 		}
-		rep, err := u.importDevices(ctx, data)
-		if err != nil {
-			return 0, err
-		}
-		d.CSV = rep
-		if rep.Created == 0 {
-			return http.StatusBadRequest, nil
-		}
-		return http.StatusOK, nil
+		return in, 0
 	}
 	d.Error = "Choose what to import: device types or devices."
-	return http.StatusBadRequest, nil
+	return importInput{}, http.StatusBadRequest
 }
 
 func readUpload(fh *multipart.FileHeader) ([]byte, error) {
@@ -157,34 +165,86 @@ func readUpload(fh *multipart.FileHeader) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, maxUpload+1))
 }
 
-// importDevicesTypes imports NetBox device-type files as the API does: each file's name is checked
-// as the API checks a path, the same name twice refuses the upload, and catalog.ImportFiles stores
-// what fits and names every file that does not.
-func (u *UI) importDeviceTypes(ctx context.Context, fhs []*multipart.FileHeader, d *importData) (int, error) {
+// readDeviceTypes reads NetBox device-type files as the API does: each file's name is checked as
+// the API checks a path, and the same name twice refuses the upload.
+func readDeviceTypes(fhs []*multipart.FileHeader, d *importData) (importInput, int) {
 	if len(fhs) == 0 {
 		d.Error = "Choose one or more device-type YAML files."
-		return http.StatusBadRequest, nil
+		return importInput{}, http.StatusBadRequest
 	}
-	files := make(map[string][]byte, len(fhs))
+	in := importInput{kind: "device-types", files: make(map[string][]byte, len(fhs)), name: fhs[0].Filename}
+	if len(fhs) > 1 {
+		in.name = fmt.Sprintf("%d device-type files", len(fhs))
+	}
 	for _, fh := range fhs {
 		if err := catalog.CheckPath(fh.Filename); err != nil {
 			d.Error = fmt.Sprintf("%q: %v. Nothing was imported.", fh.Filename, err)
-			return http.StatusBadRequest, nil
+			return importInput{}, http.StatusBadRequest
 		}
-		if _, dup := files[fh.Filename]; dup {
+		if _, dup := in.files[fh.Filename]; dup {
 			d.Error = fmt.Sprintf("%q is given twice. Nothing was imported.", fh.Filename)
-			return http.StatusBadRequest, nil
+			return importInput{}, http.StatusBadRequest
 		}
 		data, err := readUpload(fh)
 		if err != nil {
 			d.Error = fmt.Sprintf("Cannot read %q: %v. Nothing was imported.", fh.Filename, err)
-			return http.StatusBadRequest, nil
+			return importInput{}, http.StatusBadRequest
 		}
-		files[fh.Filename] = data
+		in.files[fh.Filename] = data
 	}
-	rep, err := catalog.ImportFiles(ctx, u.store, files)
+	return in, 0
+}
+
+// runImport is an import's job: it runs the import the upload asks for and returns its report, and
+// whether anything was imported. An error of the server's (not of the files) is logged here and
+// told on the page.
+func (u *UI) runImport(ctx context.Context, j *importJob) (d *importData, ok bool) {
+	d = &importData{MaxMiB: maxUpload >> 20, MaxRows: maxCSVRows}
+	start := time.Now()
+	in := j.input()
+	defer func() {
+		if p := recover(); p != nil { // in the request, net/http caught this; a job must itself
+			u.log.Error("import", "import", j.id, "panic", p)
+			d.Error, ok = "The import stopped: something went wrong; it is in the server's log.", false
+		}
+		d.Elapsed = "less than 1ms"
+		if took := time.Since(start); took >= time.Millisecond {
+			d.Elapsed = took.Round(time.Millisecond).String()
+		}
+	}()
+	var err error
+	switch in.kind {
+	case "device-types":
+		d.YAML, err = u.importDeviceTypes(ctx, in.files, j)
+	default:
+		d.CSV, err = u.importDevices(ctx, in.csv, j)
+	}
 	if err != nil {
-		return 0, err
+		u.log.Error("import", "import", j.id, "kind", in.kind, "error", err)
+		d.Error = "The import stopped: something went wrong; it is in the server's log."
+		if errors.Is(err, context.DeadlineExceeded) {
+			d.Error = fmt.Sprintf("The import stopped: it took longer than %v.", importTimeout)
+		}
+		if in.kind == "devices" {
+			d.Error += " No device was created."
+		}
+		return d, false
+	}
+	switch {
+	case d.CSV != nil:
+		ok = d.CSV.Created > 0
+	case d.YAML != nil:
+		ok = d.YAML.Created+d.YAML.Updated > 0 || len(d.YAML.Problems) == 0
+	}
+	return d, ok
+}
+
+// importDevicesTypes imports NetBox device-type files as the API does: catalog.ImportFiles stores
+// what fits and names every file that does not. j counts the files as the store takes them.
+func (u *UI) importDeviceTypes(ctx context.Context, files map[string][]byte, j *importJob) (*yamlReport, error) {
+	rep, err := catalog.ImportFiles(ctx, countingSink{Sink: u.store, job: j}, files)
+	if err != nil {
+		return nil, err
 	}
 	y := &yamlReport{Files: rep.Files, Created: rep.Created, Updated: rep.Updated, Problems: rep.Problems, Warnings: rep.Warnings}
 	// The catalogue counts a type it rewrote unchanged as updated; the change log, which only
@@ -195,13 +255,12 @@ func (u *UI) importDeviceTypes(ctx context.Context, fhs []*multipart.FileHeader,
 			ch, err := u.store.Changes(ctx, dcim.ListQuery{Limit: 1, Filters: map[string][]string{
 				"request_id": {id}, "object_type": {dcim.TypeDeviceType}, "action": {"update"}}})
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
 			y.Updated, y.Unchanged = ch.Count, rep.Updated-ch.Count
 		}
 	}
-	d.YAML = y
-	return http.StatusOK, nil
+	return y, nil
 }
 
 // csvColumns are the columns a device CSV may have, by their header; csvAliases are other headers
@@ -226,7 +285,7 @@ type csvRow struct {
 // importDevices reads a device CSV, resolves its names to ids, and creates the devices all or
 // none. Every problem is reported with its line: names that resolve to nothing (from here) and what
 // the store refuses (from its bulk create). Nothing is written while any row is bad.
-func (u *UI) importDevices(ctx context.Context, data []byte) (*csvReport, error) {
+func (u *UI) importDevices(ctx context.Context, data []byte, j *importJob) (*csvReport, error) {
 	rep := &csvReport{}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	rd := csv.NewReader(bytes.NewReader(data))
@@ -308,11 +367,15 @@ func (u *UI) importDevices(ctx context.Context, data []byte) (*csvReport, error)
 		rep.Problems = append(rep.Problems, rowProblem{Line: 2, Message: "no device rows under the header"})
 		return rep, nil
 	}
+	j.rows(0, len(rows))
 	res, err := u.newResolver(ctx, rows)
 	if err != nil {
 		return nil, err
 	}
-	for _, row := range rows {
+	for i, row := range rows {
+		if i%100 == 0 {
+			j.rows(i, len(rows))
+		}
 		if row.bad {
 			continue
 		}
@@ -322,7 +385,8 @@ func (u *UI) importDevices(ctx context.Context, data []byte) (*csvReport, error)
 			row.bad = true
 		}
 	}
-	if err := u.createRows(ctx, rows, rep); err != nil {
+	j.rows(len(rows), len(rows))
+	if err := u.createRows(ctx, rows, rep, j); err != nil {
 		return nil, err
 	}
 	sort.SliceStable(rep.Problems, func(i, j int) bool { return rep.Problems[i].Line < rep.Problems[j].Line })
@@ -333,7 +397,10 @@ func (u *UI) importDevices(ctx context.Context, data []byte) (*csvReport, error)
 // all are created or none. Otherwise, and after the store refuses a row, it goes on only to find
 // the other rows the store refuses: a row that can never be valid (no name, no type) ends each such
 // batch, so the transaction always rolls back and nothing is written.
-func (u *UI) createRows(ctx context.Context, rows []*csvRow, rep *csvReport) error {
+//
+// j sees the batch that writes as the writing phase; the store creates its rows in one
+// transaction, so they are counted when it commits.
+func (u *UI) createRows(ctx context.Context, rows []*csvRow, rep *csvReport, j *importJob) error {
 	var good []*csvRow
 	for _, row := range rows {
 		if !row.bad {
@@ -356,7 +423,9 @@ func (u *UI) createRows(ctx context.Context, rows []*csvRow, rep *csvReport) err
 		for _, row := range good {
 			batch = append(batch, row.dev)
 		}
-		if !write {
+		if write {
+			j.setPhase(phaseWriting)
+		} else {
 			batch = append(batch, dcim.Device{}) // never valid: the batch rolls back
 		}
 		out, err := u.store.Devices().BulkCreate(ctx, batch)
@@ -364,6 +433,7 @@ func (u *UI) createRows(ctx context.Context, rows []*csvRow, rep *csvReport) err
 			if !write {
 				return fmt.Errorf("device import: a check batch was written")
 			}
+			j.written(len(out))
 			rep.Created = len(out)
 			rep.Devices = "/inventory/devices?ordering=-created"
 			return nil
@@ -397,6 +467,9 @@ func (u *UI) createRows(ctx context.Context, rows []*csvRow, rep *csvReport) err
 		}
 		row.bad = true
 		good = slices.Delete(good, item, item+1)
+		if write {
+			j.setPhase(phaseChecking) // the store refused a row: the rest is looking for others
+		}
 		write = false
 	}
 	return nil

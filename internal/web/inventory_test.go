@@ -32,6 +32,7 @@ type invEnv struct {
 	st    *store.Store
 	h     http.Handler
 	admin string
+	ui    *web.UI
 }
 
 func newInvEnv(t *testing.T) *invEnv {
@@ -55,7 +56,7 @@ func newInvEnv(t *testing.T) *invEnv {
 		t.Fatal(err)
 	}
 	h := httpapi.New(httpapi.Config{Store: st, Logger: log, Pages: func(r httpapi.PageRouter) { ui.Register(r) }})
-	return &invEnv{t: t, ctx: ctx, st: st, h: h, admin: token}
+	return &invEnv{t: t, ctx: ctx, st: st, h: h, admin: token, ui: ui}
 }
 
 func (e *invEnv) do(req *http.Request, token string) *httptest.ResponseRecorder {
@@ -419,9 +420,10 @@ func TestImportDevicesCSV(t *testing.T) {
 
 	t.Run("refused", func(t *testing.T) {
 		csv := header + row("IMP-1", "A01", 25) + row("IMP-2", "Z99", 26) + row("IMP-3", "A01", 1) + row("IMP-4", "A01", 27)
-		code, page := e.upload(map[string]string{"kind": "devices"}, upload{"csv", "devices.csv", csv})
-		if code != http.StatusBadRequest {
-			t.Fatalf("%d:\n%s", code, page)
+		page := e.imported(e.admin, map[string]string{"kind": "devices"}, upload{"csv", "devices.csv", csv})
+		if !strings.Contains(page, `id="phase">failed<`) || !strings.Contains(page, "Nothing was imported") ||
+			!strings.Contains(page, "2 problems in 4 rows") {
+			t.Fatalf("refused import:\n%s", page)
 		}
 		problems := map[string]string{}
 		for _, m := range regexp.MustCompile(`<tr><td class="n">(\d+)</td><td>([^<]*)</td><td>(.*?)</td></tr>`).FindAllStringSubmatch(page, -1) {
@@ -437,9 +439,10 @@ func TestImportDevicesCSV(t *testing.T) {
 
 	t.Run("created", func(t *testing.T) {
 		csv := header + row("IMP-1", "A01", 25) + row("IMP-2", "A01", 26) + "\n" + row("IMP-3", "CJ1-H1-A01", 27)
-		code, page := e.upload(map[string]string{"kind": "devices"}, upload{"csv", "devices.csv", csv})
-		if code != http.StatusOK || !strings.Contains(page, "Created 3 devices") {
-			t.Fatalf("%d:\n%s", code, page)
+		page := e.imported(e.admin, map[string]string{"kind": "devices"}, upload{"csv", "devices.csv", csv})
+		if !strings.Contains(page, `id="phase">done<`) || !strings.Contains(page, "Created 3 devices") ||
+			!strings.Contains(page, "Rows: 3 of 3 checked, 3 written") {
+			t.Fatalf("import:\n%s", page)
 		}
 		if n := count(); n != before+3 {
 			t.Errorf("%d devices created, want 3", n-before)
@@ -452,9 +455,9 @@ func TestImportDevicesCSV(t *testing.T) {
 
 	t.Run("two rows in one place", func(t *testing.T) {
 		csv := header + row("IMP-5", "A01", 30) + row("IMP-6", "A01", 30)
-		code, page := e.upload(map[string]string{"kind": "devices", "csv_text": csv})
-		if code != http.StatusBadRequest || !strings.Contains(page, "the device on line 2") {
-			t.Fatalf("%d:\n%s", code, page)
+		page := e.imported(e.admin, map[string]string{"kind": "devices", "csv_text": csv})
+		if !strings.Contains(page, "the device on line 2") || !strings.Contains(page, "Nothing was imported") {
+			t.Fatalf("import:\n%s", page)
 		}
 		if p, _ := e.st.Devices().List(e.ctx, byName("IMP-5")); p.Count != 0 {
 			t.Errorf("IMP-5 created")
@@ -470,9 +473,9 @@ func TestImportDevicesCSV(t *testing.T) {
 	})
 
 	t.Run("bad header", func(t *testing.T) {
-		code, page := e.upload(map[string]string{"kind": "devices", "csv_text": "name,colour\nx,red\n"})
-		if code != http.StatusBadRequest || !strings.Contains(page, "unknown column") {
-			t.Fatalf("%d:\n%s", code, page)
+		page := e.imported(e.admin, map[string]string{"kind": "devices", "csv_text": "name,colour\nx,red\n"})
+		if !strings.Contains(page, "unknown column") || !strings.Contains(page, `id="phase">failed<`) {
+			t.Fatalf("import:\n%s", page)
 		}
 	})
 }
@@ -480,10 +483,11 @@ func TestImportDevicesCSV(t *testing.T) {
 func TestImportDeviceTypesYAML(t *testing.T) {
 	e := newInvEnv(t)
 	good := "manufacturer: Acme\nmodel: Widget 9000\nslug: acme-widget-9000\nu_height: 2\npower-ports:\n  - name: PSU1\n    maximum_draw: 500\n"
-	code, page := e.upload(map[string]string{"kind": "device-types"},
+	page := e.imported(e.admin, map[string]string{"kind": "device-types"},
 		upload{"files", "widget-9000.yaml", good}, upload{"files", "broken.yaml", "model: [unclosed\n  u_height: :\n"})
-	if code != http.StatusOK || !strings.Contains(page, "1 created") || !strings.Contains(page, "0 updated") || !strings.Contains(page, "0 unchanged") {
-		t.Fatalf("%d:\n%s", code, page)
+	if !strings.Contains(page, "1 created") || !strings.Contains(page, "0 updated") || !strings.Contains(page, "0 unchanged") ||
+		!strings.Contains(page, `id="phase">done<`) || !strings.Contains(page, "Files: 2 of 2 done") {
+		t.Fatalf("import:\n%s", page)
 	}
 	m := regexp.MustCompile(`(?s)id="yaml-problems".*?<tbody>(.*?)</tbody>`).FindStringSubmatch(page)
 	if m == nil || !strings.Contains(m[1], "<td>broken.yaml</td>") || strings.Contains(m[1], "widget-9000.yaml") {
@@ -494,14 +498,14 @@ func TestImportDeviceTypesYAML(t *testing.T) {
 		t.Errorf("device type %+v", dt)
 	}
 	// The same file again changes nothing.
-	code, page = e.upload(map[string]string{"kind": "device-types"}, upload{"files", "widget-9000.yaml", good})
-	if code != http.StatusOK || !strings.Contains(page, "0 created") || !strings.Contains(page, "1 unchanged") {
-		t.Fatalf("again: %d:\n%s", code, page)
+	page = e.imported(e.admin, map[string]string{"kind": "device-types"}, upload{"files", "widget-9000.yaml", good})
+	if !strings.Contains(page, "0 created") || !strings.Contains(page, "1 unchanged") {
+		t.Fatalf("again:\n%s", page)
 	}
 	// Changed, it is updated.
-	code, page = e.upload(map[string]string{"kind": "device-types"}, upload{"files", "widget-9000.yaml", strings.Replace(good, "u_height: 2", "u_height: 3", 1)})
-	if code != http.StatusOK || !strings.Contains(page, "1 updated") || !strings.Contains(page, "0 unchanged") {
-		t.Fatalf("changed: %d:\n%s", code, page)
+	page = e.imported(e.admin, map[string]string{"kind": "device-types"}, upload{"files", "widget-9000.yaml", strings.Replace(good, "u_height: 2", "u_height: 3", 1)})
+	if !strings.Contains(page, "1 updated") || !strings.Contains(page, "0 unchanged") {
+		t.Fatalf("changed:\n%s", page)
 	}
 	// The page itself.
 	if code, page := e.get("/import"); code != http.StatusOK || !strings.Contains(page, `type="file" multiple`) {
@@ -542,8 +546,16 @@ func TestImportWithSession(t *testing.T) {
 		t.Errorf("without the CSRF token: %d, want 403", rec.Code)
 	}
 	rec = send(multipartRequest(t, map[string]string{"kind": "device-types", "csrf_token": m[1]}, yaml))
-	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "1 created") {
-		t.Fatalf("%d:\n%s", rec.Code, rec.Body)
+	loc := rec.Header().Get("Location")
+	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/import/") {
+		t.Fatalf("%d %q:\n%s", rec.Code, loc, rec.Body)
+	}
+	page := waitImport(t, func() (int, string) {
+		rec := send(httptest.NewRequest(http.MethodGet, loc, nil))
+		return rec.Code, rec.Body.String()
+	})
+	if !strings.Contains(page, "1 created") {
+		t.Fatalf("import page:\n%s", page)
 	}
 	// A form post from the same session, with its token.
 	req := httptest.NewRequest(http.MethodPost, "/inventory/tenants", strings.NewReader(url.Values{"name": {"Roti Canai Compute"}, "csrf_token": {m[1]}}.Encode()))

@@ -32,6 +32,8 @@ func (u *UI) SetLive(l Live) { u.live = l }
 // liveData is the live state: every poll target's health, and the series that bind to nothing.
 type liveData struct {
 	Alerts        []dcim.Alert
+	Silences      int  // silences in force or pending
+	CanSilence    bool // the reader may make silences
 	Targets       []collect.Health
 	Down          int
 	Unbound       []telemetry.UnboundSeries
@@ -48,6 +50,14 @@ func (u *UI) livePage(w http.ResponseWriter, r *http.Request, v *view) (string, 
 		return "", err
 	}
 	d.Alerts = alerts.Results
+	d.CanSilence = canSilence(v.Actor)
+	now := time.Now()
+	silences, err := u.store.Silences(r.Context(), now)
+	if err != nil {
+		return "", err
+	}
+	d.Silences = len(silences)
+	dcim.MarkSilenced(d.Alerts, silences, now)
 	if u.live.Pollers != nil {
 		d.Targets = u.live.Pollers.Health()
 		// Down first, then by name: what needs looking at on top.

@@ -57,6 +57,7 @@ type UI struct {
 	router  Router
 	planner *planning.Planner
 	live    Live
+	imports importJobs // the background imports (importjob.go)
 }
 
 // New parses the templates. svc is the power service the API uses (its measured loads).
@@ -116,9 +117,13 @@ func (u *UI) Register(r Router) {
 	r.Handle("GET /sites/{id}/capacity", u.page(u.capacityPage))
 	r.Handle("GET /live", u.page(u.livePage))
 	r.Handle("POST /alerts/{id}/ack", u.page(u.ackAlert))
+	r.Handle("GET /silences", u.page(u.silencesPage))
+	r.Handle("POST /silences", u.page(u.silencesPage))
+	r.Handle("POST /silences/{id}/expire", u.page(u.expireSilence))
 	r.Handle("GET /bills", u.page(u.bills))
 	r.Handle("GET /placement", u.page(u.placement))
 	r.Handle("POST /placement", u.page(u.placement))
+	r.Handle("GET /import/{id}", u.page(u.importStatusPage))
 	u.registerInventory(r)
 }
 
@@ -136,6 +141,7 @@ type view struct {
 	CSRF    string
 	Version string
 	Query   string
+	Refresh int // seconds: the page reloads itself (a running import's)
 	Data    any
 }
 

@@ -1,0 +1,23 @@
+package main
+
+import (
+	"time"
+
+	"github.com/plenum-dcim/plenum/internal/alert"
+	"github.com/plenum-dcim/plenum/internal/collect"
+	"github.com/plenum-dcim/plenum/internal/power"
+	"github.com/plenum-dcim/plenum/internal/store"
+	"github.com/plenum-dcim/plenum/internal/telemetry"
+)
+
+// builtinRules are the alert rules Plenum derives from its own state and model, so that every
+// poll target, meter, inlet sensor, power node and rack is covered with no rule to write.
+func builtinRules(st *store.Store, ts *telemetry.Store, chains *power.Service, health func() []collect.Health) []alert.Rule {
+	rules := []alert.Rule{alert.PollTargetDown(health), alert.MeterGap(st, 3*time.Hour)}
+	if ts != nil {
+		rules = append(rules, alert.StaleSeries(ts.StaleSeries, health, 10*time.Minute))
+	}
+	rules = append(rules, alert.ThermalEnvelope(st)...)
+	rules = append(rules, alert.PowerRules(st, chains.Site)...)
+	return rules
+}
