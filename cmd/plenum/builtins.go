@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/plenum-dcim/plenum/internal/alert"
+	"github.com/plenum-dcim/plenum/internal/capacity"
 	"github.com/plenum-dcim/plenum/internal/collect"
 	"github.com/plenum-dcim/plenum/internal/power"
 	"github.com/plenum-dcim/plenum/internal/store"
@@ -19,5 +20,6 @@ func builtinRules(st *store.Store, ts *telemetry.Store, chains *power.Service, h
 	}
 	rules = append(rules, alert.ThermalEnvelope(st)...)
 	rules = append(rules, alert.PowerRules(st, chains.Site)...)
+	rules = append(rules, alert.CapacityForecast(roomOutlooks(st, capacity.NewService(st), chains), 60*24*time.Hour))
 	return rules
 }

@@ -290,8 +290,8 @@ func (s *Store) ExpireSilence(ctx context.Context, id int64) error {
 }
 
 // AlertObject is the inventory object an alert's labels name: its device (site and device), else
-// its power node (site and power_node), else its rack (site, room when given, and rack); nil when
-// they name none.
+// its power node (site and power_node), else its rack (site, room when given, and rack), else its
+// room (site and room); nil when they name none.
 func (s *Store) AlertObject(ctx context.Context, labels map[string]string) *dcim.ObjectRef {
 	site := labels["site"]
 	if site == "" {
@@ -316,6 +316,9 @@ func (s *Store) AlertObject(ctx context.Context, labels map[string]string) *dcim
 				WHERE s.name = $1 AND m.name = $2 AND r.name = $3`, site, room, r)
 		}
 		return try(dcim.TypeRack, "SELECT r.id FROM racks r JOIN sites s ON s.id = r.site_id WHERE s.name = $1 AND r.name = $2 ORDER BY r.id LIMIT 1", site, r)
+	}
+	if room := labels["room"]; room != "" {
+		return try(dcim.TypeRoom, "SELECT m.id FROM rooms m JOIN sites s ON s.id = m.site_id WHERE s.name = $1 AND m.name = $2", site, room)
 	}
 	return nil
 }

@@ -279,8 +279,8 @@ func (u *UI) roomTrends(r *http.Request, site dcim.Site, cs capacity.Site, rooms
 		if rt.BudgetKW != nil {
 			line.Refs = []chart.Ref{{Label: "budget", Value: *rt.BudgetKW}}
 		}
-		if len(xs) >= 7 { // a week at least before a line means anything
-			rt.SlopeKW = slope(xs, ys)
+		if len(xs) >= capacity.MinTrendDays { // a week at least before a line means anything
+			rt.SlopeKW = capacity.Slope(xs, ys)
 			if rt.BudgetKW != nil && rt.SlopeKW > 0 && *rt.BudgetKW > rt.LastKW {
 				days := (*rt.BudgetKW - rt.LastKW) / rt.SlopeKW
 				rt.FullIn = &days
@@ -294,20 +294,6 @@ func (u *UI) roomTrends(r *http.Request, site dcim.Site, cs capacity.Site, rooms
 		out = append(out, rt)
 	}
 	return out, nil
-}
-
-// slope is the least-squares slope of y over x.
-func slope(xs, ys []float64) float64 {
-	n := float64(len(xs))
-	var sx, sy, sxx, sxy float64
-	for i := range xs {
-		sx, sy, sxx, sxy = sx+xs[i], sy+ys[i], sxx+xs[i]*xs[i], sxy+xs[i]*ys[i]
-	}
-	den := n*sxx - sx*sx
-	if den == 0 {
-		return 0
-	}
-	return (n*sxy - sx*sy) / den
 }
 
 // ackAlert acknowledges an alert from the live page's form: who (the signed-in user) and why.
