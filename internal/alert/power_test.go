@@ -25,6 +25,7 @@ import (
 //   - Side A at 9 kW: 9.474 kVA, 107.7 % of 8.8 kVA: PowerOverLimit after 2 minutes, with that value.
 //   - Side A at 0 W, B at 4 kW: FeedLost for rack A01, side A; the load alerts resolve.
 //   - A server's PSU1 at 0 V beside PSU2 at 230 V: FeedLost for that server.
+//   - Both feeds back at 3 kW: every alert of the rack and the server resolves.
 //
 // The nodes upstream (RPP, floor PDU, UPS) carry racks with no readings: never judged. A circuit
 // added later with a meter of its own is covered with no change to the rules.
@@ -46,7 +47,7 @@ func TestPowerRules(t *testing.T) {
 			srv := server[0].Name
 
 			t0 := time.Now().Add(-4 * time.Hour).Truncate(time.Minute)
-			t1, t2, t3, end := t0.Add(20*time.Minute), t0.Add(40*time.Minute), t0.Add(60*time.Minute), t0.Add(90*time.Minute)
+			t1, t2, t3, t4, end := t0.Add(20*time.Minute), t0.Add(40*time.Minute), t0.Add(60*time.Minute), t0.Add(75*time.Minute), t0.Add(90*time.Minute)
 			pdu := func(name string) map[string]string { return map[string]string{"site": site.Name, "power_node": name} }
 			b.series("pdu_power_watts", pdu("RPDU-A01-A"), t0, end, func(at time.Time) float64 {
 				switch {
@@ -56,19 +57,29 @@ func TestPowerRules(t *testing.T) {
 					return 7600
 				case at.Before(t3):
 					return 9000
+				case at.Before(t4):
+					return 0
 				}
-				return 0
+				return 3000
 			})
 			b.series("pdu_power_watts", pdu("RPDU-A01-B"), t0, end, func(at time.Time) float64 {
-				if at.Before(t3) {
+				switch {
+				case at.Before(t3):
 					return 2000
+				case at.Before(t4):
+					return 4000
 				}
-				return 4000
+				return 3000
 			})
 			psu := func(name string) map[string]string {
 				return map[string]string{"site": site.Name, "device": srv, "psu": name}
 			}
-			b.series("psu_input_voltage_volts", psu("PSU1"), t3, end, func(time.Time) float64 { return 0 })
+			b.series("psu_input_voltage_volts", psu("PSU1"), t3, end, func(at time.Time) float64 {
+				if at.Before(t4) {
+					return 0
+				}
+				return 231
+			})
 			b.series("psu_input_voltage_volts", psu("PSU2"), t3, end, func(time.Time) float64 { return 230 })
 
 			key := func(a alert.Alert) string {
@@ -167,6 +178,14 @@ func TestPowerRules(t *testing.T) {
 			got = state(t3.Add(10*time.Minute), t3.Add(12*time.Minute))
 			if a := got["PowerOverLimit CIR-NEW-A AL2"]; a.State != alert.Firing || math.Abs(a.LastValue-18000/(math.Sqrt(3)*400*0.95)/25.6) > 1e-6 {
 				t.Errorf("18 kW on the new circuit: %+v", a)
+			}
+			// The feed back at t4: 3 kW a side. Nothing is left: the rack and the server run on both
+			// feeds, and either side alone would carry 6.3 kVA of 8.8.
+			got = state(t4.Add(time.Minute), t4.Add(time.Minute))
+			for k, a := range got {
+				if !strings.Contains(k, " CIR-NEW-A ") { // the new circuit is still at 18 kW
+					t.Errorf("after the feed came back: %s %+v", k, a)
+				}
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"regexp"
 	"slices"
@@ -170,20 +171,26 @@ type capacityData struct {
 	Site     dcim.Site
 	Site0    capacity.Summary
 	Rooms    []capacity.Summary
-	Trends   []roomTrend
+	Trends   []roomTrend // measured power
+	Space    []roomTrend // units used
 	Tightest []capacity.Summary
 }
 
-// roomTrend is a room's measured power, day by day (the day's peak of its devices' summed power),
-// and when, at the trend of the last 30 days, it reaches the room's power budget.
+// roomTrend is a room's figure day by day (measured power: the day's peak of its devices' summed
+// power; space: the units used at the day's end), and when, at the trend of the last 30 days, it
+// reaches the room's limit.
 type roomTrend struct {
-	Room     string
-	Chart    []byte
-	LastKW   float64
-	BudgetKW *float64
-	Days     int      // days of history
-	SlopeKW  float64  // per day, least squares
-	FullIn   *float64 // days until the budget is reached at that slope; nil when not rising or no budget
+	Room      string
+	Chart     []byte
+	Unit      string // kW or U
+	Last      float64
+	Limit     *float64 // the budget: the feeds' power, the racks' units
+	Days      int      // days of history
+	PerDay    float64  // least squares
+	FullIn    *float64 // days until the limit is reached at that slope; nil when not rising or no limit
+	Cooling   *float64 // power: the cooling units' capacity, which the same heat runs against
+	CoolsOut  *float64 // days until it is reached
+	LimitName string
 }
 
 func (u *UI) capacityPage(w http.ResponseWriter, r *http.Request, v *view) (string, error) {
@@ -209,6 +216,9 @@ func (u *UI) capacityPage(w http.ResponseWriter, r *http.Request, v *view) (stri
 		d.Rooms = append(d.Rooms, sum)
 	}
 	if d.Trends, err = u.roomTrends(r, site, cs, d.Rooms, now); err != nil {
+		return "", err
+	}
+	if d.Space, err = u.spaceTrends(r, site, d.Rooms, now); err != nil {
 		return "", err
 	}
 	racks := capacity.PerRack(cs, ps, capacity.Scope{Type: dcim.TypeSite, ID: id}, power.Allocated, now)
@@ -237,7 +247,8 @@ func headroomOf(s capacity.Summary) float64 {
 }
 
 // roomTrends reads each room's measured device power over the last 30 days (daily peaks) and fits a
-// line to it: the forecast of when the room's power budget is reached.
+// line to it: the forecast of when the room's power budget is reached, and its cooling capacity
+// (the same power, as heat).
 func (u *UI) roomTrends(r *http.Request, site dcim.Site, cs capacity.Site, rooms []capacity.Summary, now time.Time) ([]roomTrend, error) {
 	if u.live.Telemetry == nil {
 		return nil, nil
@@ -264,36 +275,88 @@ func (u *UI) roomTrends(r *http.Request, site dcim.Site, cs capacity.Site, rooms
 		if len(trends) == 0 || len(trends[0].Points) == 0 {
 			continue
 		}
-		pts := trends[0].Points
-		rt := roomTrend{Room: rm.Scope.Name, LastKW: pts[len(pts)-1].V, BudgetKW: rm.Power.BudgetKW, Days: len(pts)}
-		line := chart.Line{Title: rm.Scope.Name + ": measured power, daily peak", Unit: "kW", Inline: true, Width: 560, Height: 180}
-		series := chart.Series{Name: "measured"}
-		var xs, ys []float64
-		for _, p := range pts {
-			v := p.V
-			series.Points = append(series.Points, chart.Point{T: p.T, V: &v})
-			xs = append(xs, p.T.Sub(pts[0].T).Hours()/24)
-			ys = append(ys, v)
+		days := make([]capacity.DayValue, len(trends[0].Points))
+		for i, p := range trends[0].Points {
+			days[i] = capacity.DayValue{Day: p.T, V: p.V}
 		}
-		line.Series = []chart.Series{series}
-		if rt.BudgetKW != nil {
-			line.Refs = []chart.Ref{{Label: "budget", Value: *rt.BudgetKW}}
+		rt := outlook(rm.Scope.Name, "kW", "budget", days, rm.Power.BudgetKW)
+		var refs []chart.Ref
+		if rt.Limit != nil {
+			refs = append(refs, chart.Ref{Label: "budget", Value: *rt.Limit})
 		}
-		if len(xs) >= capacity.MinTrendDays { // a week at least before a line means anything
-			rt.SlopeKW = capacity.Slope(xs, ys)
-			if rt.BudgetKW != nil && rt.SlopeKW > 0 && *rt.BudgetKW > rt.LastKW {
-				days := (*rt.BudgetKW - rt.LastKW) / rt.SlopeKW
-				rt.FullIn = &days
-			}
+		if c := rm.Cooling.CapacityKW; c > 0 {
+			rt.Cooling = &c
+			rt.CoolsOut = capacity.Forecast(days, c).DaysLeft
+			refs = append(refs, chart.Ref{Label: "cooling", Value: c})
 		}
-		var buf bytes.Buffer
-		if err := line.Render(&buf); err != nil {
+		if rt.Chart, err = trendChart(rm.Scope.Name+": measured power, daily peak", "kW", "measured", days, refs); err != nil {
 			return nil, err
 		}
-		rt.Chart = buf.Bytes()
 		out = append(out, rt)
 	}
 	return out, nil
+}
+
+// spaceTrends is each room's units used over the last 30 days, replayed from the change log (the
+// tighter face), with its forecast against the units of its racks.
+func (u *UI) spaceTrends(r *http.Request, site dcim.Site, rooms []capacity.Summary, now time.Time) ([]roomTrend, error) {
+	hist, err := u.store.SpaceHistory(r.Context(), site.ID, now.AddDate(0, 0, -30), now)
+	if err != nil {
+		return nil, err
+	}
+	byRoom := map[int64][]capacity.DayValue{}
+	for _, h := range hist {
+		day, err := time.Parse(time.DateOnly, h.Day)
+		if err != nil {
+			return nil, err
+		}
+		byRoom[h.RoomID] = append(byRoom[h.RoomID], capacity.DayValue{Day: day, V: max(h.Used["front"], h.Used["rear"])})
+	}
+	var out []roomTrend
+	for _, rm := range rooms {
+		days := byRoom[rm.Scope.ID]
+		if len(days) == 0 || rm.Space.Units == 0 {
+			continue
+		}
+		units := rm.Space.Units
+		rt := outlook(rm.Scope.Name, "U", "racks' units", days, &units)
+		if rt.Chart, err = trendChart(rm.Scope.Name+": units used, end of day", "U", "used", days, []chart.Ref{{Label: "units", Value: units}}); err != nil {
+			return nil, err
+		}
+		out = append(out, rt)
+	}
+	return out, nil
+}
+
+// outlook is a room's trend of days against limit (nil: none).
+func outlook(room, unit, limitName string, days []capacity.DayValue, limit *float64) roomTrend {
+	rt := roomTrend{Room: room, Unit: unit, Limit: limit, LimitName: limitName}
+	lim := math.Inf(1)
+	if limit != nil {
+		lim = *limit
+	}
+	o := capacity.Forecast(days, lim)
+	rt.Last, rt.Days, rt.PerDay = o.Last, o.Days, o.PerDay
+	if limit != nil {
+		rt.FullIn = o.DaysLeft
+	}
+	return rt
+}
+
+// trendChart draws daily figures with reference lines.
+func trendChart(title, unit, name string, days []capacity.DayValue, refs []chart.Ref) ([]byte, error) {
+	line := chart.Line{Title: title, Unit: unit, Inline: true, Width: 560, Height: 180, Refs: refs}
+	series := chart.Series{Name: name}
+	for _, d := range days {
+		v := d.V
+		series.Points = append(series.Points, chart.Point{T: d.Day, V: &v})
+	}
+	line.Series = []chart.Series{series}
+	var buf bytes.Buffer
+	if err := line.Render(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // ackAlert acknowledges an alert from the live page's form: who (the signed-in user) and why.
