@@ -102,6 +102,8 @@ func serveCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "alert-email", Usage: "e-mail alerts through this SMTP server: smtp://[USER@]HOST[:PORT]?from=ADDR&to=ADDR[&to=…][&starttls=require|opportunistic|never], or smtps://…; repeat for several", Sources: cli.EnvVars("PLENUM_ALERT_EMAIL")},
 			&cli.StringFlag{Name: "alert-email-password", Usage: "the SMTP password of an --alert-email URL that names a user without one (prefer the environment variable)", Sources: cli.EnvVars("PLENUM_ALERT_EMAIL_PASSWORD")},
 			&cli.DurationFlag{Name: "alert-interval", Value: 15 * time.Second, Usage: "how often the alert rules are evaluated", Sources: cli.EnvVars("PLENUM_ALERT_INTERVAL")},
+			&cli.IntFlag{Name: "alert-forecast-days", Value: 60, Usage: "the built-in CapacityForecast alerts on a room whose space, power or cooling runs out within this many days", Sources: cli.EnvVars("PLENUM_ALERT_FORECAST_DAYS")},
+			&cli.DurationFlag{Name: "alert-stale-after", Value: 10 * time.Minute, Usage: "the built-in StaleSeries alerts on series that stopped this long ago while their target answers", Sources: cli.EnvVars("PLENUM_ALERT_STALE_AFTER")},
 			&cli.StringFlag{Name: "tls-cert", Usage: "serve HTTPS with this certificate (PEM, chain included)", Sources: cli.EnvVars("PLENUM_TLS_CERT")},
 			&cli.StringFlag{Name: "tls-key", Usage: "the private key of --tls-cert (PEM)", Sources: cli.EnvVars("PLENUM_TLS_KEY")},
 			&cli.StringFlag{Name: "oidc-issuer", Usage: "single sign-on: the OpenID Connect provider's issuer URL", Sources: cli.EnvVars("PLENUM_OIDC_ISSUER")},
@@ -128,6 +130,13 @@ func serveCommand() *cli.Command {
 			m.Config.LogLevel = lvl
 			m.Config.TLSCert, m.Config.TLSKey = cmd.String("tls-cert"), cmd.String("tls-key")
 			m.Config.Rules, m.Config.AlertInterval = cmd.StringSlice("rules"), cmd.Duration("alert-interval")
+			if d := cmd.Int("alert-forecast-days"); d < 1 || d > 3650 {
+				return fmt.Errorf("--alert-forecast-days %d: want 1 to 3650", d)
+			}
+			if d := cmd.Duration("alert-stale-after"); d < time.Minute {
+				return fmt.Errorf("--alert-stale-after %s: want a minute or more", d)
+			}
+			m.Config.ForecastDays, m.Config.StaleAfter = int(cmd.Int("alert-forecast-days")), cmd.Duration("alert-stale-after")
 			m.Config.Webhooks, m.Config.WebhookSecret = cmd.StringSlice("alert-webhook"), cmd.String("alert-webhook-secret")
 			m.Config.Alertmanagers = cmd.StringSlice("alertmanager-url")
 			for _, u := range smtpURLs(cmd.StringSlice("alert-email")) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,4 +131,19 @@ func BenchmarkRoomOutlooks(b *testing.B) {
 		n = len(out)
 	}
 	b.ReportMetric(float64(n), "outlooks")
+}
+
+// TestBuiltinFlags: the built-in rules' settings out of range stop serve at once, naming the flag.
+func TestBuiltinFlags(t *testing.T) {
+	for _, c := range []struct{ args []string }{
+		{[]string{"--alert-forecast-days", "0"}},
+		{[]string{"--alert-forecast-days", "5000"}},
+		{[]string{"--alert-stale-after", "30s"}},
+	} {
+		args := append([]string{"plenum", "serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0"}, c.args...)
+		err := newApp().Run(context.Background(), args)
+		if err == nil || !strings.Contains(err.Error(), c.args[0]) {
+			t.Errorf("%v: %v", c.args, err)
+		}
+	}
 }

@@ -66,6 +66,10 @@ type Config struct {
 	// Rules are Prometheus alerting rule files (paths or globs), evaluated every AlertInterval.
 	Rules         []string
 	AlertInterval time.Duration
+	// ForecastDays is CapacityForecast's horizon (default 60); StaleAfter is StaleSeries' delay
+	// (default 10 minutes).
+	ForecastDays int
+	StaleAfter   time.Duration
 	// Notifications: webhooks (signed with WebhookSecret), Alertmanagers (their v2 API) and e-mail.
 	Webhooks      []string
 	WebhookSecret string
@@ -199,7 +203,7 @@ func (m *Main) Run(ctx context.Context) error {
 		roller := &energy.Roller{Meters: st, Series: m.Telemetry}
 		roller.Run(pctx, energy.RollEvery, func(err error) { m.Logger.Warn("energy roll-up", "error", err) })
 	}()
-	rules = append(rules, builtinRules(st, m.Telemetry, measured, pollers.Health)...)
+	rules = append(rules, builtinRules(st, m.Telemetry, measured, pollers.Health, m.Config.ForecastDays, m.Config.StaleAfter)...)
 	runner := &alert.Runner{Engine: alert.NewEngine(rules, alert.FlapPolicy{Flaps: 3, Window: 10 * time.Minute}),
 		Query: alert.TelemetryQuerier(m.Telemetry), Record: st, Resolve: st.AlertObject, Interval: m.Config.AlertInterval}
 	// The rules managed through the API join these, now and whenever they change.

@@ -261,7 +261,7 @@ func alertRulesCommand() *cli.Command {
 // and bare, any other of alert.BuiltinNames (one that needs what only a server has, its time
 // series).
 func knownBuiltins(st *store.Store) []alert.Rule {
-	rules := builtinRules(st, nil, power.NewService(st, nil), func() []collect.Health { return nil })
+	rules := builtinRules(st, nil, power.NewService(st, nil), func() []collect.Health { return nil }, 0, 0)
 	for _, n := range alert.BuiltinNames {
 		if !slices.ContainsFunc(rules, func(r alert.Rule) bool { return r.Name == n }) {
 			rules = append(rules, alert.Rule{Group: "plenum", Name: n, Source: "builtin"})

@@ -2,8 +2,10 @@ package alert
 
 import (
 	"context"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/plenum-dcim/plenum/internal/collect"
@@ -47,35 +49,64 @@ type MeterSource interface {
 	LastMeterHour(ctx context.Context, id int64) (time.Time, bool, error)
 }
 
+// meterGapEvery is how often MeterGap reads the meters again (one index seek a meter): its gaps are
+// hours long, and a campus has tens of thousands of meters.
+const meterGapEvery = 5 * time.Minute
+
 // MeterGap is a built-in rule: a meter read from the time series whose readings stopped more than
 // after ago (its energy is then missing from the KPIs and bills). Meters read by hand are left
-// out: their gaps are their schedule. Its value is the hours since the last covered hour.
+// out: their gaps are their schedule. Its value is the hours since the last covered hour. The
+// meters are read again every five minutes; in between, the gaps found last are carried forward.
 func MeterGap(src MeterSource, after time.Duration) Rule {
+	var (
+		mu     sync.Mutex
+		readAt time.Time
+		last   map[int64]time.Time // newest covered hour, by meter, as read at readAt
+		names  map[int64]string
+	)
+	read := func(ctx context.Context, at time.Time) error {
+		meters, err := src.SiteMeters(ctx, 0)
+		if err != nil {
+			return err
+		}
+		l, n := map[int64]time.Time{}, map[int64]string{}
+		for _, m := range meters {
+			if m.Source == "manual" {
+				continue
+			}
+			hour, ok, err := src.LastMeterHour(ctx, m.ID)
+			if err != nil {
+				return err
+			}
+			if ok { // a meter never rolled up is new
+				l[m.ID], n[m.ID] = hour, m.Name
+			}
+		}
+		readAt, last, names = at, l, n
+		return nil
+	}
 	return Rule{Group: "plenum", Name: "MeterGap", For: 15 * time.Minute, Severity: "warning", Source: "builtin",
 		Labels: map[string]string{"severity": "warning"},
 		Annotations: map[string]string{
 			"summary": "meter {{ $labels.meter }} has no readings for {{ humanize $value }} h: its energy is missing from the KPIs and bills",
 		},
 		Builtin: func(ctx context.Context, _ Querier, at time.Time) ([]Sample, error) {
-			meters, err := src.SiteMeters(ctx, 0)
-			if err != nil {
-				return nil, err
-			}
-			var out []Sample
-			for _, m := range meters {
-				if m.Source == "manual" {
-					continue
-				}
-				last, ok, err := src.LastMeterHour(ctx, m.ID)
-				if err != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			if last == nil || at.Sub(readAt) >= meterGapEvery || at.Before(readAt) {
+				if err := read(ctx, at); err != nil {
 					return nil, err
 				}
-				// The hour ending last+1h is the newest covered; a meter never rolled up is new.
-				if gap := at.Sub(last.Add(time.Hour)); ok && gap > after {
-					out = append(out, Sample{Labels: map[string]string{"meter": m.Name, "meter_id": strconv.FormatInt(m.ID, 10)},
+			}
+			var out []Sample
+			for id, hour := range last {
+				// The hour ending hour+1h is the newest covered.
+				if gap := at.Sub(hour.Add(time.Hour)); gap > after {
+					out = append(out, Sample{Labels: map[string]string{"meter": names[id], "meter_id": strconv.FormatInt(id, 10)},
 						Value: gap.Hours()})
 				}
 			}
+			sort.Slice(out, func(i, j int) bool { return out[i].Labels["meter_id"] < out[j].Labels["meter_id"] })
 			return out, nil
 		},
 	}

@@ -67,7 +67,9 @@ func (f fakeMeters) LastMeterHour(_ context.Context, id int64) (time.Time, bool,
 }
 
 // TestMeterGap: a series meter whose newest covered hour ended more than 3 h ago is an alert after
-// 15 minutes, with the hours missing; a manual meter and a meter never rolled up are not.
+// 15 minutes, with the hours missing, and resolves once its hours are rolled up again (read every
+// five minutes); a manual
+// meter and a meter never rolled up are not.
 func TestMeterGap(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	src := fakeMeters{
@@ -92,5 +94,20 @@ func TestMeterGap(t *testing.T) {
 	}
 	if got := alerts[0].Annotations["summary"]; got != "meter MSB has no readings for 4.25 h: its energy is missing from the KPIs and bills" {
 		t.Errorf("summary %q", got)
+	}
+	// MSB's hours rolled up again to 11:00-12:00: the meters are read every five minutes, so the
+	// alert holds a minute later and resolves at the next read.
+	src.last[1] = now.Add(-time.Hour)
+	if _, err := e.Eval(context.Background(), q, now.Add(16*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if alerts := e.Alerts(); len(alerts) != 1 {
+		t.Errorf("a minute after the roll-up caught up: %+v", alerts)
+	}
+	if _, err := e.Eval(context.Background(), q, now.Add(20*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if alerts := e.Alerts(); len(alerts) != 0 {
+		t.Errorf("five minutes after the roll-up caught up: %+v", alerts)
 	}
 }
