@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // sites name IANA time zones; the binary must know them on any host
@@ -169,14 +170,20 @@ func (m *Main) Run(ctx context.Context) error {
 		pollers.Run(pctx)
 		close(m.polled)
 	}()
+	// The alert rules start once the demo's history is written (at once without the demo).
+	current := make(chan struct{})
 	if m.Config.Demo {
 		m.simDone = make(chan struct{})
 		go func() {
 			defer close(m.simDone)
-			if err := demo.Simulate(pctx, st, m.Telemetry, m.Logger); err != nil && pctx.Err() == nil {
+			written := sync.OnceFunc(func() { close(current) })
+			defer written()
+			if err := demo.SimulateThen(pctx, st, m.Telemetry, m.Logger, written); err != nil && pctx.Err() == nil {
 				m.Logger.Warn("demo readings stopped", "error", err)
 			}
 		}()
+	} else {
+		close(current)
 	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -240,7 +247,11 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() {
 		defer close(m.alerted)
 		watching := alertRules.watch(pctx, m.Config.AlertInterval, func(err error) { m.Logger.Warn("alert rules of the API", "error", err) })
-		runner.Run(pctx, func(err error) { m.Logger.Warn("alert rules", "error", err) })
+		select {
+		case <-current:
+			runner.Run(pctx, func(err error) { m.Logger.Warn("alert rules", "error", err) })
+		case <-pctx.Done():
+		}
 		<-watching
 	}()
 	m.watched = make(chan struct{})

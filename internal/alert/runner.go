@@ -39,10 +39,14 @@ func (r *Runner) Cycle(ctx context.Context, now time.Time) ([]Transition, error)
 		errs = append(errs, evalErr)
 	}
 	for _, t := range ts {
-		if t.To == "" { // a pending alert dropped before it fired: nothing to keep
-			continue
+		a := t.Alert
+		if t.To == "" {
+			// A pending alert whose series went away before it fired: its episode (saved as
+			// pending) ends here, as resolved, so that it is no longer listed as active.
+			at := now
+			a.State, a.ResolvedAt = Resolved, &at
 		}
-		if _, err := r.Record.SaveAlert(ctx, r.episode(ctx, t.Alert)); err != nil {
+		if _, err := r.Record.SaveAlert(ctx, r.episode(ctx, a)); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -118,3 +118,48 @@ func TestRunnerEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestRunnerDroppedPending: a pending alert whose series goes away before its For has passed is
+// dropped by the engine; its stored episode ends as resolved, so it is not listed as active.
+func TestRunnerDroppedPending(t *testing.T) {
+	ctx := dcim.WithActor(context.Background(), dcim.Actor{Name: "test", Role: dcim.RoleAdmin, CanWrite: true})
+	st, err := store.Open(ctx, "sqlite:"+t.TempDir()+"/plenum.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	present := true
+	rule := alert.Rule{Group: "test", Name: "Blip", For: 5 * time.Minute, Severity: "warning", Source: "builtin",
+		Labels: map[string]string{"severity": "warning"},
+		Builtin: func(context.Context, alert.Querier, time.Time) ([]alert.Sample, error) {
+			if !present {
+				return nil, nil
+			}
+			return []alert.Sample{{Labels: map[string]string{"site": "DC1", "rack": "A01"}, Value: 1}}, nil
+		}}
+	r := &alert.Runner{Engine: alert.NewEngine([]alert.Rule{rule}, alert.FlapPolicy{}), Record: st}
+	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	active := func() int {
+		t.Helper()
+		page, err := st.Alerts(ctx, dcim.ListQuery{Filters: map[string][]string{"state": {"active"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page.Count
+	}
+	if _, err := r.Cycle(ctx, t0); err != nil || active() != 1 {
+		t.Fatalf("pending: %v, %d active", err, active())
+	}
+	present = false
+	if _, err := r.Cycle(ctx, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if n := active(); n != 0 {
+		t.Errorf("%d active after the series went away", n)
+	}
+	page, err := st.Alerts(ctx, dcim.ListQuery{})
+	if err != nil || page.Count != 1 || page.Results[0].State != "resolved" || page.Results[0].FiredAt != nil ||
+		page.Results[0].ResolvedAt == nil || !page.Results[0].ResolvedAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("the episode: %+v %v", page.Results, err)
+	}
+}

@@ -43,6 +43,14 @@ const historyStep = 15 * time.Minute
 // without them it first writes the history (see Backfill); on one with them it carries the
 // meters' counters on from their last values, through the time it was not running.
 func Simulate(ctx context.Context, st *store.Store, ts *telemetry.Store, logger interface{ Warn(string, ...any) }) error {
+	return SimulateThen(ctx, st, ts, logger, nil)
+}
+
+// SimulateThen is Simulate, calling written (when not nil) once the history is in, the meters
+// rolled up and the readings current: what reads them as live (the alert rules) waits for it, so
+// that a series half-way through its history is not taken for one that stopped, nor a meter not
+// yet rolled up for one with a gap.
+func SimulateThen(ctx context.Context, st *store.Store, ts *telemetry.Store, logger interface{ Warn(string, ...any) }, written func()) error {
 	sim, err := newSimulator(ctx, st)
 	if err != nil {
 		return err
@@ -72,12 +80,26 @@ func Simulate(ctx context.Context, st *store.Store, ts *telemetry.Store, logger 
 		if err := sim.push(ctx, ts, time.Now()); err != nil && ctx.Err() == nil {
 			logger.Warn("demo readings", "error", err)
 		}
+		if written != nil && isClosed(rolled) {
+			written()
+			written = nil
+		}
 		select {
 		case <-ctx.Done():
 			<-rolled
 			return nil
 		case <-tick.C:
 		}
+	}
+}
+
+// isClosed reports whether ch is closed, without waiting.
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
 }
 
