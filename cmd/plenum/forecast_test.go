@@ -103,6 +103,39 @@ func TestCapacityForecast(t *testing.T) {
 	if got := eval(20 * 24 * time.Hour); len(got) != 1 || got["cooling"].State != alert.Firing {
 		t.Errorf("20-day horizon: %v", got)
 	}
+
+	// An hour on, the forecast is worked out again in the background: the cycle carries the last
+	// result forward meanwhile. A third rack (126 U) puts space at (126 − 40) / 2 = 43 days.
+	e := alert.NewEngine([]alert.Rule{alert.CapacityForecast(src, 60*24*time.Hour)}, alert.FlapPolicy{})
+	spaceAt := func(at time.Time) float64 {
+		t.Helper()
+		if _, err := e.Eval(ctx, nil, at); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range e.Alerts() {
+			if a.Labels["resource"] == "space" {
+				return a.LastValue
+			}
+		}
+		return -1
+	}
+	if v := spaceAt(now); v != 22 {
+		t.Fatalf("space %v, want 22", v)
+	}
+	_, err = st.Racks().Create(ctx, dcim.Rack{RoomID: room.ID, Name: "A03", UHeight: 42})
+	must(err)
+	if v := spaceAt(now.Add(61 * time.Minute)); v != 22 {
+		t.Errorf("the cycle that starts the refresh: space %v, want the last result, 22", v)
+	}
+	v := 0.0
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if v = spaceAt(now.Add(62 * time.Minute)); v == 43 {
+			break
+		}
+	}
+	if v != 43 {
+		t.Errorf("after the refresh: space %v, want 43", v)
+	}
 }
 
 func ptr[T any](v T) *T { return &v }

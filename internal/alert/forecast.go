@@ -34,7 +34,7 @@ const forecastEvery = time.Hour
 // peak of its IT meters against the power its racks' feeds may carry with redundancy honoured;
 // cooling the same peak, as heat, against its cooling units' capacity with their redundancy held
 // back. Labels: site, room, resource, and the limit; the value is the days left. Worked out once an
-// hour.
+// hour, in the background after the first time, so that a cycle never waits for it.
 func CapacityForecast(src OutlookSource, horizon time.Duration) Rule {
 	f := &forecaster{src: src, horizon: horizon}
 	return Rule{Group: "plenum", Name: "CapacityForecast", For: 0, Severity: "warning", Source: "builtin",
@@ -50,17 +50,48 @@ type forecaster struct {
 	src     OutlookSource
 	horizon time.Duration
 
-	mu   sync.Mutex
-	at   time.Time
-	last []Sample
+	mu      sync.Mutex
+	at      time.Time // when last was worked out (for the cycle at at)
+	last    []Sample
+	done    bool // last holds a result
+	running bool // a refresh is under way
 }
 
+// samples gives the forecast's alerts. The first is worked out in the cycle; later ones, once an
+// hour, in the background (a campus's replay takes seconds), the cycle meanwhile carrying the last
+// result forward.
 func (f *forecaster) samples(ctx context.Context, at time.Time) ([]Sample, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.at.IsZero() && at.Sub(f.at) < forecastEvery && !at.Before(f.at) {
-		return f.last, nil
+	if !f.done {
+		out, err := f.work(ctx, at)
+		if err != nil {
+			return nil, err
+		}
+		f.at, f.last, f.done = at, out, true
+		return out, nil
 	}
+	if !f.running && (at.Sub(f.at) >= forecastEvery || at.Before(f.at)) {
+		f.running = true
+		go func() { // ends with ctx (the runner's: the server's life)
+			c, cancel := context.WithTimeout(ctx, forecastEvery)
+			defer cancel()
+			out, err := f.work(c, at)
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.running = false
+			if err == nil { // a failed refresh keeps the last result; the next cycle tries again
+				f.at, f.last = at, out
+			} else {
+				f.at = at.Add(-forecastEvery + time.Minute)
+			}
+		}()
+	}
+	return f.last, nil
+}
+
+// work reads the outlooks and lists the rooms running out within the horizon.
+func (f *forecaster) work(ctx context.Context, at time.Time) ([]Sample, error) {
 	outlooks, err := f.src(ctx, at)
 	if err != nil {
 		return nil, err
@@ -81,6 +112,5 @@ func (f *forecaster) samples(ctx context.Context, at time.Time) ([]Sample, error
 		a, b := out[i].Labels, out[j].Labels
 		return a["site"]+"\x00"+a["room"]+"\x00"+a["resource"] < b["site"]+"\x00"+b["room"]+"\x00"+b["resource"]
 	})
-	f.at, f.last = at, out
 	return out, nil
 }
