@@ -77,14 +77,37 @@ func (s *Site) LiveLimits(n *Node) []Limit {
 	return out
 }
 
-// MeteredLimits are node n's limits as its own reading makes them: its power at its power factor,
-// spread evenly over its lines. Nil when it has no reading.
+// MeteredLimits are node n's limits as its reading makes them: its power at its power factor,
+// spread evenly over its lines. A node without a meter of its own that feeds one node alone, and
+// nothing else (a circuit feeding one rack PDU), reads that node's meter: all of its load passes
+// through it. Nil when it has no reading.
 func (s *Site) MeteredLimits(n *Node) []Limit {
-	m, ok := s.nodes[n.ID]
+	m, ok := s.meterOf(n.ID)
 	if !ok || m.PeakW <= 0 {
 		return nil
 	}
 	own := Load{Alive: true, Watts: m.PeakW}
 	own.setCurrents(n, n.portCurrents(m.PeakW, ThreePhase))
 	return limitsOf(n, own)
+}
+
+// meterOf is node id's reading: its own, else that of the one node it feeds alone, down a line of
+// such nodes (see MeteredLimits).
+func (s *Site) meterOf(id int64) (Measurement, bool) {
+	g := s.Graph
+	i, ok := g.index[id]
+	for ok {
+		if m, metered := s.nodes[g.nodes[i].ID]; metered {
+			return m, true
+		}
+		if len(g.outputs[i]) != 1 || len(g.ports[i]) != 0 {
+			break
+		}
+		child := g.outputs[i][0]
+		if len(g.inputs[child]) != 1 {
+			break
+		}
+		i = child
+	}
+	return Measurement{}, false
 }

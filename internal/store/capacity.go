@@ -18,7 +18,7 @@ var (
 // and a fixed number of queries.
 func (s *Store) CapacitySite(ctx context.Context, siteID int64) (capacity.Site, error) {
 	var out capacity.Site
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: s.dialect == postgresDialect})
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // on SQLite a deferred BEGIN: no write lock while it reads
 	if err != nil {
 		return out, fmt.Errorf("begin: %w", err)
 	}

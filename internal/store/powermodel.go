@@ -162,7 +162,7 @@ func (s *Store) ChangedSince(ctx context.Context, version int64, objectTypes []s
 // plugged in, and its cooling, in one read transaction.
 func (s *Store) PowerModel(ctx context.Context, siteID int64) (power.Model, error) {
 	m := power.Model{SiteID: siteID, RackRooms: map[int64]int64{}}
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: s.dialect == postgresDialect})
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // on SQLite a deferred BEGIN: no write lock while it reads
 	if err != nil {
 		return m, fmt.Errorf("begin: %w", err)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
@@ -28,7 +29,7 @@ type RackView struct {
 // holds (rack elevations are drawn often; on PostgreSQL every round trip counts).
 func (s *Store) RackView(ctx context.Context, rackID int64) (RackView, error) {
 	var v RackView
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // on SQLite a deferred BEGIN: no write lock while it reads
 	if err != nil {
 		return v, fmt.Errorf("begin: %w", err)
 	}
