@@ -2,6 +2,7 @@ package dcim
 
 import (
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -69,6 +70,9 @@ func (s *Silence) Normalize() error {
 	}
 	if !s.Ends.After(s.Starts) {
 		p.Add("ends", "must be after starts")
+	}
+	if strings.TrimSpace(s.Comment) == "" {
+		p.Add("comment", "is required: why the alerts are muted")
 	}
 	return p.Err()
 }

@@ -97,6 +97,7 @@ func TestSilences(t *testing.T) {
 			{Starts: now, Ends: now.Add(time.Hour), Comment: "x"},
 			{Matchers: []dcim.LabelMatcher{{Name: "rack", Value: "A(", IsRegex: true}}, Starts: now, Ends: now.Add(time.Hour), Comment: "x"},
 			{Matchers: []dcim.LabelMatcher{{Name: "rack", Value: "A01"}}, Starts: now, Ends: now, Comment: "x"},
+			{Matchers: []dcim.LabelMatcher{{Name: "rack", Value: "A01"}}, Starts: now, Ends: now.Add(time.Hour), Comment: "  "},
 		} {
 			if _, err := st.CreateSilence(ctx, bad); dcim.ErrorCode(err) != dcim.EInvalid {
 				t.Errorf("silence %+v: %v", bad, err)
