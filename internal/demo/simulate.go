@@ -46,10 +46,10 @@ func Simulate(ctx context.Context, st *store.Store, ts *telemetry.Store, logger 
 	return SimulateThen(ctx, st, ts, logger, nil)
 }
 
-// SimulateThen is Simulate, calling written (when not nil) once the history is in, the meters
-// rolled up and the readings current: what reads them as live (the alert rules) waits for it, so
-// that a series half-way through its history is not taken for one that stopped, nor a meter not
-// yet rolled up for one with a gap.
+// SimulateThen is Simulate, calling written (when not nil) once the history is in, the readings
+// current and the meters rolled up (or rollWait gone by): what reads them as live (the alert
+// rules) waits for it, so that a series half-way through its history is not taken for one that
+// stopped, nor a meter not yet rolled up for one with a gap.
 func SimulateThen(ctx context.Context, st *store.Store, ts *telemetry.Store, logger interface{ Warn(string, ...any) }, written func()) error {
 	sim, err := newSimulator(ctx, st)
 	if err != nil {
@@ -80,7 +80,7 @@ func SimulateThen(ctx context.Context, st *store.Store, ts *telemetry.Store, log
 		if err := sim.push(ctx, ts, time.Now()); err != nil && ctx.Err() == nil {
 			logger.Warn("demo readings", "error", err)
 		}
-		if written != nil && isClosed(rolled) {
+		if written != nil && (isClosed(rolled) || time.Since(now) >= rollWait) {
 			written()
 			written = nil
 		}
@@ -92,6 +92,11 @@ func SimulateThen(ctx context.Context, st *store.Store, ts *telemetry.Store, log
 		}
 	}
 }
+
+// rollWait is how long SimulateThen's written waits for the meters' roll-up of the history, at
+// most: on a busy machine it takes minutes, and the alert rules should not wait that long (a meter
+// not yet rolled up may then go pending as gapped, and drop when the roll-up reaches it).
+const rollWait = 30 * time.Second
 
 // isClosed reports whether ch is closed, without waiting.
 func isClosed(ch chan struct{}) bool {
