@@ -2,10 +2,10 @@ package chain
 
 import (
 	"bytes"
-	"encoding/xml"
 	"flag"
 	"fmt"
 	"github.com/plenum-dcim/plenum/internal/web/svgtext"
+	"github.com/plenum-dcim/plenum/internal/web/svgtext/svgtree"
 	"io"
 	"math"
 	"math/rand"
@@ -70,99 +70,17 @@ func render(t testing.TB, in Input) []byte {
 	return buf.Bytes()
 }
 
-// node is an element of the parsed SVG.
-type node struct {
-	name     string
-	attr     map[string]string
-	text     string // character data directly inside
-	children []*node
-	parent   *node
-}
+// node is an element of the drawing read back.
+type node = svgtree.Node
 
-// parse checks the SVG is well-formed XML and returns its root.
+// parse checks the SVG is well-formed XML with one <svg> root and returns that root.
 func parse(t testing.TB, svg []byte) *node {
 	t.Helper()
-	dec := xml.NewDecoder(bytes.NewReader(svg))
-	root := &node{}
-	cur := root
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("not well-formed: %v", err)
-		}
-		switch x := tok.(type) {
-		case xml.StartElement:
-			n := &node{name: x.Name.Local, attr: map[string]string{}, parent: cur}
-			for _, a := range x.Attr {
-				n.attr[a.Name.Local] = a.Value
-			}
-			cur.children = append(cur.children, n)
-			cur = n
-		case xml.CharData:
-			cur.text += string(x)
-		case xml.EndElement:
-			cur = cur.parent
-		}
+	root, err := svgtree.Parse(svg)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, svg)
 	}
-	if len(root.children) != 1 || root.children[0].name != "svg" {
-		t.Fatalf("root is not one <svg>")
-	}
-	return root.children[0]
-}
-
-// all returns the nodes under n (n included) that match.
-func (n *node) all(match func(*node) bool) []*node {
-	var out []*node
-	var walk func(*node)
-	walk = func(m *node) {
-		if match(m) {
-			out = append(out, m)
-		}
-		for _, c := range m.children {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
-}
-
-// child is n's first child element of that name, or nil.
-func (n *node) child(name string) *node {
-	for _, c := range n.children {
-		if c.name == name {
-			return c
-		}
-	}
-	return nil
-}
-
-// class is the first descendant whose class list has c, or nil.
-func (n *node) class(c string) *node {
-	for _, m := range n.all(func(m *node) bool { return hasClass(m, c) }) {
-		return m
-	}
-	return nil
-}
-
-func hasClass(n *node, c string) bool {
-	for _, f := range strings.Fields(n.attr["class"]) {
-		if f == c {
-			return true
-		}
-	}
-	return false
-}
-
-// texts is the text of every <text> under n, joined by "|".
-func (n *node) texts() string {
-	var out []string
-	for _, t := range n.all(func(m *node) bool { return m.name == "text" }) {
-		out = append(out, t.text)
-	}
-	return strings.Join(out, "|")
+	return root
 }
 
 var translate = regexp.MustCompile(`^translate\(([-0-9.]+) ([-0-9.]+)\)$`)
@@ -170,9 +88,9 @@ var translate = regexp.MustCompile(`^translate\(([-0-9.]+) ([-0-9.]+)\)$`)
 // at is where a box's group is translated to: its top left corner.
 func at(t testing.TB, g *node) (x, y float64) {
 	t.Helper()
-	m := translate.FindStringSubmatch(g.attr["transform"])
+	m := translate.FindStringSubmatch(g.Attr["transform"])
 	if m == nil {
-		t.Fatalf("%s: transform %q", g.attr["id"], g.attr["transform"])
+		t.Fatalf("%s: transform %q", g.Attr["id"], g.Attr["transform"])
 	}
 	x, _ = strconv.ParseFloat(m[1], 64)
 	y, _ = strconv.ParseFloat(m[2], 64)
@@ -182,8 +100,8 @@ func at(t testing.TB, g *node) (x, y float64) {
 // boxes are the drawn boxes by their id attribute.
 func boxes(svg *node) map[string]*node {
 	out := map[string]*node{}
-	for _, n := range svg.all(func(n *node) bool { return hasClass(n, "node") }) {
-		out[n.attr["id"]] = n
+	for _, n := range svg.All(func(n *node) bool { return n.HasClass("node") }) {
+		out[n.Attr["id"]] = n
 	}
 	return out
 }
@@ -192,7 +110,7 @@ func boxes(svg *node) map[string]*node {
 func groupOf(t testing.TB, got map[string]*node, kind string, member string) *node {
 	t.Helper()
 	for _, g := range got {
-		if hasClass(g, "collapsed") && g.attr["data-kind"] == kind && strings.Contains(g.child("title").text, member) {
+		if g.HasClass("collapsed") && g.Attr["data-kind"] == kind && strings.Contains(g.Child("title").Text, member) {
 			return g
 		}
 	}
@@ -205,13 +123,13 @@ func TestRenderSmall2N(t *testing.T) {
 	raw := render(t, in)
 	svg := parse(t, raw)
 
-	if svg.attr["role"] != "group" || svg.attr["class"] != "chain" || !strings.HasPrefix(svg.attr["aria-label"], "Power chain of DC1, what-if: 1 failed, 2 overloaded, 4 no power, 3 last feed") {
-		t.Errorf("svg role %q class %q aria-label %q", svg.attr["role"], svg.attr["class"], svg.attr["aria-label"])
+	if svg.Attr["role"] != "group" || svg.Attr["class"] != "chain" || !strings.HasPrefix(svg.Attr["aria-label"], "Power chain of DC1, what-if: 1 failed, 2 overloaded, 4 no power, 3 last feed") {
+		t.Errorf("svg role %q class %q aria-label %q", svg.Attr["role"], svg.Attr["class"], svg.Attr["aria-label"])
 	}
-	if ti := svg.child("title"); ti == nil || ti.text != svg.attr["aria-label"] {
+	if ti := svg.Child("title"); ti == nil || ti.Text != svg.Attr["aria-label"] {
 		t.Errorf("svg title %+v", ti)
 	}
-	if svg.child("style") == nil {
+	if svg.Child("style") == nil {
 		t.Error("no <style>")
 	}
 	got := boxes(svg)
@@ -225,7 +143,7 @@ func TestRenderSmall2N(t *testing.T) {
 		got["node-7"]: 4, got["node-8"]: 4, gA: 5, gB: 5}
 	for g, d := range depth {
 		if x, _ := at(t, g); x != margin+float64(d)*(boxW+colGap) {
-			t.Errorf("%s at x %g, want column %d", g.attr["id"], x, d)
+			t.Errorf("%s at x %g, want column %d", g.Attr["id"], x, d)
 		}
 	}
 	// A above B, and no two boxes of a column overlapping (a badge's room included).
@@ -233,7 +151,7 @@ func TestRenderSmall2N(t *testing.T) {
 		_, ya := at(t, pair[0])
 		_, yb := at(t, pair[1])
 		if yb-ya < boxH+rowGap {
-			t.Errorf("%s at y %g, %s at %g: want the first above, %g apart", pair[0].attr["id"], ya, pair[1].attr["id"], yb, boxH+rowGap)
+			t.Errorf("%s at y %g, %s at %g: want the first above, %g apart", pair[0].Attr["id"], ya, pair[1].Attr["id"], yb, boxH+rowGap)
 		}
 	}
 
@@ -256,53 +174,53 @@ func TestRenderSmall2N(t *testing.T) {
 			t.Errorf("node %s not drawn", tt.id)
 			continue
 		}
-		if g.attr["data-node-id"] != tt.id || g.attr["class"] != tt.class {
-			t.Errorf("node %s: data-node-id %q class %q, want %q", tt.id, g.attr["data-node-id"], g.attr["class"], tt.class)
+		if g.Attr["data-node-id"] != tt.id || g.Attr["class"] != tt.class {
+			t.Errorf("node %s: data-node-id %q class %q, want %q", tt.id, g.Attr["data-node-id"], g.Attr["class"], tt.class)
 		}
-		if h := g.parent.attr["href"]; g.parent.name != "a" || h != "/sites/1/power?fail="+tt.id+"&view=chain" {
+		if h := g.Parent.Attr["href"]; g.Parent.Name != "a" || h != "/sites/1/power?fail="+tt.id+"&view=chain" {
 			t.Errorf("node %s link %q", tt.id, h)
 		}
-		if n, m := g.class("name"), g.class("meta"); n == nil || m == nil || n.text != tt.name || m.text != tt.meta {
-			t.Errorf("node %s text %q", tt.id, g.texts())
+		if n, m := g.FirstClass("name"), g.FirstClass("meta"); n == nil || m == nil || n.Text != tt.name || m.Text != tt.meta {
+			t.Errorf("node %s text %q", tt.id, g.Texts())
 		}
 		badge := ""
-		if b := g.class("badge"); b != nil {
-			badge = b.child("text").text
+		if b := g.FirstClass("badge"); b != nil {
+			badge = b.Child("text").Text
 		}
 		if badge != tt.badge {
 			t.Errorf("node %s badge %q, want %q", tt.id, badge, tt.badge)
 		}
 		outline := ""
-		if o := g.class("outline"); o != nil {
-			outline = o.attr["stroke"]
+		if o := g.FirstClass("outline"); o != nil {
+			outline = o.Attr["stroke"]
 		}
 		if outline != tt.outline {
 			t.Errorf("node %s outline %q, want %q", tt.id, outline, tt.outline)
 		}
-		bar := g.class("bar")
-		rects := bar.all(func(n *node) bool { return n.name == "rect" && !hasClass(n, "track") })
+		bar := g.FirstClass("bar")
+		rects := bar.All(func(n *node) bool { return n.Name == "rect" && !n.HasClass("track") })
 		fill := ""
 		if len(rects) > 0 {
-			fill = rects[0].attr["fill"]
+			fill = rects[0].Attr["fill"]
 		}
-		if fill != tt.bar || bar.child("text").text != tt.pct {
-			t.Errorf("node %s bar %q %q, want %q %q", tt.id, fill, bar.child("text").text, tt.bar, tt.pct)
+		if fill != tt.bar || bar.Child("text").Text != tt.pct {
+			t.Errorf("node %s bar %q %q, want %q %q", tt.id, fill, bar.Child("text").Text, tt.bar, tt.pct)
 		}
 		wantFill := boxBg
 		if strings.Contains(tt.class, "failed") || strings.Contains(tt.class, "lost") {
 			wantFill = deadBg
 		}
-		if f := g.class("box").attr["fill"]; f != wantFill {
+		if f := g.FirstClass("box").Attr["fill"]; f != wantFill {
 			t.Errorf("node %s fill %q, want %q", tt.id, f, wantFill)
 		}
 	}
-	if o := got["node-8"].class("outline"); o.attr["stroke-dasharray"] == "" {
+	if o := got["node-8"].FirstClass("outline"); o.Attr["stroke-dasharray"] == "" {
 		t.Error("last feed outline not dashed")
 	}
-	if o := got["node-5"].class("outline"); num(t, o.attr["stroke-width"]) < 2.5 {
-		t.Errorf("failed outline %v", o.attr)
+	if o := got["node-5"].FirstClass("outline"); num(t, o.Attr["stroke-width"]) < 2.5 {
+		t.Errorf("failed outline %v", o.Attr)
 	}
-	if got["node-7"].class("strike") == nil || got["node-6"].class("strike") != nil {
+	if got["node-7"].FirstClass("strike") == nil || got["node-6"].FirstClass("strike") != nil {
 		t.Error("lost node's name not struck through, or another's is")
 	}
 
@@ -315,25 +233,25 @@ func TestRenderSmall2N(t *testing.T) {
 		{gA, "node collapsed has-lost state-lost", "3 no power", "no power", []string{"RPDU-R1-A", "RPDU-R2-A", "RPDU-R3-A"}},
 		{gB, "node collapsed has-overloaded has-last-feed", "1 overloaded · 2 last feed", "1 overloaded", []string{"RPDU-R1-B", "RPDU-R2-B", "RPDU-R3-B"}},
 	} {
-		id := tt.g.attr["id"]
-		if tt.g.attr["class"] != tt.class || tt.g.attr["data-count"] != "3" || tt.g.attr["data-node-id"] != "" || tt.g.parent.name == "a" {
-			t.Errorf("%s: %v (in <%s>)", id, tt.g.attr, tt.g.parent.name)
+		id := tt.g.Attr["id"]
+		if tt.g.Attr["class"] != tt.class || tt.g.Attr["data-count"] != "3" || tt.g.Attr["data-node-id"] != "" || tt.g.Parent.Name == "a" {
+			t.Errorf("%s: %v (in <%s>)", id, tt.g.Attr, tt.g.Parent.Name)
 		}
-		if tt.g.class("name").text != "3 rack PDUs" || tt.g.class("meta").text != tt.meta || tt.g.class("badge").child("text").text != tt.badge {
-			t.Errorf("%s text %q", id, tt.g.texts())
+		if tt.g.FirstClass("name").Text != "3 rack PDUs" || tt.g.FirstClass("meta").Text != tt.meta || tt.g.FirstClass("badge").Child("text").Text != tt.badge {
+			t.Errorf("%s text %q", id, tt.g.Texts())
 		}
-		title := tt.g.child("title").text
+		title := tt.g.Child("title").Text
 		for _, m := range tt.members {
 			if !strings.Contains(title, m) {
 				t.Errorf("%s title %q lacks %s", id, title, m)
 			}
 		}
 	}
-	if ti := gB.child("title").text; !strings.Contains(ti, "overloaded (1): RPDU-R3-B") || !strings.Contains(ti, "fed by PDU-B") ||
+	if ti := gB.Child("title").Text; !strings.Contains(ti, "overloaded (1): RPDU-R3-B") || !strings.Contains(ti, "fed by PDU-B") ||
 		!strings.Contains(ti, "\nload: 1 at 0–50 %, 1 at 70–85 %, 1 at > 100 %\n") || !strings.Contains(ti, "\ntotal 19.8 / 33 kW\n") {
-		t.Errorf("title %q", gB.child("title").text)
+		t.Errorf("title %q", gB.Child("title").Text)
 	}
-	if f := gA.class("box").attr["fill"]; f != deadBg {
+	if f := gA.FirstClass("box").Attr["fill"]; f != deadBg {
 		t.Errorf("lost group fill %q", f)
 	}
 
@@ -347,25 +265,25 @@ func TestRenderSmall2N(t *testing.T) {
 	}
 	byName := map[string]*node{"UTIL-1": got["node-1"], "GEN-1": got["node-2"], "ATS-1": got["node-3"], "TX-1": got["node-4"],
 		"UPS-A": got["node-5"], "UPS-B": got["node-6"], "PDU-A": got["node-7"], "PDU-B": got["node-8"]}
-	edges := svg.all(func(n *node) bool { return hasClass(n, "edge") && n.child("title") != nil })
+	edges := svg.All(func(n *node) bool { return n.HasClass("edge") && n.Child("title") != nil })
 	if len(edges) != len(want) {
 		t.Errorf("%d feeds drawn, want %d", len(edges), len(want))
 	}
 	for _, e := range edges {
-		ti := e.child("title").text
+		ti := e.Child("title").Text
 		w, ok := want[ti]
 		if !ok {
 			t.Errorf("feed %q", ti)
 			continue
 		}
-		if hasClass(e, "standby") != w.standby || hasClass(e, "dead") != w.dead {
-			t.Errorf("feed %q class %q", ti, e.attr["class"])
+		if e.HasClass("standby") != w.standby || e.HasClass("dead") != w.dead {
+			t.Errorf("feed %q class %q", ti, e.Attr["class"])
 		}
-		if w.dead && (e.attr["stroke"] != deadLine || e.attr["stroke-dasharray"] == "") || w.standby && e.attr["stroke-dasharray"] == "" {
-			t.Errorf("feed %q: %v", ti, e.attr)
+		if w.dead && (e.Attr["stroke"] != deadLine || e.Attr["stroke-dasharray"] == "") || w.standby && e.Attr["stroke-dasharray"] == "" {
+			t.Errorf("feed %q: %v", ti, e.Attr)
 		}
 		from, to, _ := strings.Cut(strings.TrimSuffix(strings.TrimSuffix(ti, " (stand-by)"), " (no power)"), " → ")
-		x0, y0, x1, y1 := ends(t, e.attr["d"])
+		x0, y0, x1, y1 := ends(t, e.Attr["d"])
 		fg, tg := byName[from], byName[to]
 		if tg == nil {
 			tg = gA
@@ -386,24 +304,24 @@ func TestRenderSmall2N(t *testing.T) {
 		{"nodata", "unknown", "1"}, {"failed", "✕ failed", "1"}, {"overloaded", "overloaded", "2"}, {"lost", "no power", "4"},
 		{"last-feed", "last feed", "3"}, {"feed", "feed", ""}, {"standby", "stand-by feed", ""}, {"dead", "feed without power", ""},
 	}
-	items := svg.all(func(n *node) bool { return n.attr["class"] == "legend-item" })
+	items := svg.All(func(n *node) bool { return n.Attr["class"] == "legend-item" })
 	if len(items) != len(wantLegend) {
 		t.Fatalf("%d legend items, want %d", len(items), len(wantLegend))
 	}
 	for i, it := range items {
 		var label, count string
-		for _, tx := range it.all(func(n *node) bool { return n.name == "text" }) {
-			if tx.attr["class"] == "count" {
-				count = tx.text
+		for _, tx := range it.All(func(n *node) bool { return n.Name == "text" }) {
+			if tx.Attr["class"] == "count" {
+				count = tx.Text
 			} else {
-				label = tx.text
+				label = tx.Text
 			}
 		}
-		if w := wantLegend[i]; it.attr["data-key"] != w.key || label != w.label || count != w.count {
-			t.Errorf("legend %d: %s %q %q, want %+v", i, it.attr["data-key"], label, count, w)
+		if w := wantLegend[i]; it.Attr["data-key"] != w.key || label != w.label || count != w.count {
+			t.Errorf("legend %d: %s %q %q, want %+v", i, it.Attr["data-key"], label, count, w)
 		}
 	}
-	if st := svg.all(func(n *node) bool { return hasClass(n, "subtitle") }); len(st) != 1 || st[0].text != "14 nodes · 13 feeds · what-if: 1 failed, 2 overloaded, 4 no power, 3 last feed" {
+	if st := svg.All(func(n *node) bool { return n.HasClass("subtitle") }); len(st) != 1 || st[0].Text != "14 nodes · 13 feeds · what-if: 1 failed, 2 overloaded, 4 no power, 3 last feed" {
 		t.Errorf("subtitle %+v", st)
 	}
 
@@ -467,7 +385,7 @@ func TestRenderFlat(t *testing.T) {
 		t.Errorf("RPDU-R3-A at %g, RPDU-R1-B at %g", ya, yb)
 	}
 	// Lost rack PDUs struck through; the overloaded one not.
-	if got["node-11"].class("strike") == nil || got["node-23"].class("strike") != nil {
+	if got["node-11"].FirstClass("strike") == nil || got["node-23"].FirstClass("strike") != nil {
 		t.Error("strike-through")
 	}
 }
@@ -499,8 +417,8 @@ func TestRenderCampus(t *testing.T) {
 			x, y := at(t, g)
 			cols[x] = append(cols[x], [2]float64{y, y + boxH})
 			side := sideOf[id]
-			if hasClass(g, "collapsed") {
-				side = string(g.child("title").text[strings.Index(g.child("title").text, "PDU-")+4])
+			if g.HasClass("collapsed") {
+				side = string(g.Child("title").Text[strings.Index(g.Child("title").Text, "PDU-")+4])
 			}
 			switch side {
 			case "A":
@@ -529,8 +447,8 @@ func TestRenderCampus(t *testing.T) {
 		// Generator feeds skip the transformers' column: straight through it, between its boxes.
 		tx := cols[margin+(boxW+colGap)]
 		passes := 0
-		for _, e := range svg.all(func(n *node) bool { return hasClass(n, "standby") && n.name == "path" }) {
-			d := e.attr["d"]
+		for _, e := range svg.All(func(n *node) bool { return n.HasClass("standby") && n.Name == "path" }) {
+			d := e.Attr["d"]
 			i := strings.Index(d, "H")
 			if i < 0 {
 				t.Errorf("stand-by feed %q does not pass the column", d)
@@ -585,19 +503,19 @@ func TestCollapseGroups(t *testing.T) {
 	got := boxes(svg)
 	var names []string
 	for _, g := range got {
-		names = append(names, g.class("name").text+" "+g.attr["data-count"])
+		names = append(names, g.FirstClass("name").Text+" "+g.Attr["data-count"])
 	}
 	if len(got) != 7 {
 		t.Fatalf("%d boxes: %q", len(got), names)
 	}
 	dual := groupOf(t, got, "rack-pdu", "RP-0")
-	if dual.attr["data-count"] != "4" || !strings.Contains(dual.child("title").text, "fed by PDU-A, PDU-B") {
-		t.Errorf("dual-inlet group: %v %q", dual.attr, dual.child("title").text)
+	if dual.Attr["data-count"] != "4" || !strings.Contains(dual.Child("title").Text, "fed by PDU-A, PDU-B") {
+		t.Errorf("dual-inlet group: %v %q", dual.Attr, dual.Child("title").Text)
 	}
 	cir := groupOf(t, got, "circuit", "CIR-0")
 	rpc := groupOf(t, got, "rack-pdu", "RPC-0")
-	if cir.class("name").text != "4 circuits" || rpc.attr["data-count"] != "4" || !strings.Contains(rpc.child("title").text, "fed by 4 circuits") {
-		t.Errorf("circuit %q, rack PDUs %q", cir.child("title").text, rpc.child("title").text)
+	if cir.FirstClass("name").Text != "4 circuits" || rpc.Attr["data-count"] != "4" || !strings.Contains(rpc.Child("title").Text, "fed by 4 circuits") {
+		t.Errorf("circuit %q, rack PDUs %q", cir.Child("title").Text, rpc.Child("title").Text)
 	}
 	cx, _ := at(t, cir)
 	rx, _ := at(t, rpc)
@@ -605,12 +523,12 @@ func TestCollapseGroups(t *testing.T) {
 		t.Errorf("circuits at %g, their rack PDUs at %g", cx, rx)
 	}
 	lone := groupOf(t, got, "rack-pdu", "LONE")
-	if lone.attr["data-count"] != "1" || lone.class("name").text != "1 rack PDU" {
-		t.Errorf("orphan: %q", lone.texts())
+	if lone.Attr["data-count"] != "1" || lone.FirstClass("name").Text != "1 rack PDU" {
+		t.Errorf("orphan: %q", lone.Texts())
 	}
 	titles := map[string]int{}
-	for _, e := range svg.all(func(n *node) bool { return hasClass(n, "edge") && n.child("title") != nil }) {
-		titles[e.child("title").text]++
+	for _, e := range svg.All(func(n *node) bool { return n.HasClass("edge") && n.Child("title") != nil }) {
+		titles[e.Child("title").Text]++
 	}
 	for _, w := range []string{"PDU-A → 4 rack PDUs", "PDU-B → 4 rack PDUs", "PNL-1 → 4 circuits", "4 circuits → 4 rack PDUs"} {
 		if titles[w] != 1 {
@@ -627,14 +545,14 @@ func TestStandbyOfGroup(t *testing.T) {
 	in := Input{Collapse: []string{"ups"}, Nodes: []Node{{ID: 1, Name: "G", Kind: "generator"}, {ID: 2, Name: "U1", Kind: "ups"}, {ID: 3, Name: "U2", Kind: "ups"}},
 		Edges: []Edge{{From: 1, To: 2, Standby: true}, {From: 1, To: 3}}}
 	svg := parse(t, render(t, in))
-	e := svg.all(func(n *node) bool { return hasClass(n, "edge") && n.child("title") != nil })
-	if len(e) != 1 || hasClass(e[0], "standby") {
+	e := svg.All(func(n *node) bool { return n.HasClass("edge") && n.Child("title") != nil })
+	if len(e) != 1 || e[0].HasClass("standby") {
 		t.Errorf("feeds %+v", e)
 	}
 	in.Edges[1].Standby = true
 	svg = parse(t, render(t, in))
-	e = svg.all(func(n *node) bool { return hasClass(n, "edge") && n.child("title") != nil })
-	if len(e) != 1 || !hasClass(e[0], "standby") {
+	e = svg.All(func(n *node) bool { return n.HasClass("edge") && n.Child("title") != nil })
+	if len(e) != 1 || !e[0].HasClass("standby") {
 		t.Errorf("feeds %+v", e)
 	}
 }
@@ -655,28 +573,28 @@ func TestRenderEscapes(t *testing.T) {
 			t.Errorf("output contains %q unescaped", s)
 		}
 	}
-	if !strings.Contains(svg.attr["aria-label"], `<DC & "1">`) {
-		t.Errorf("label %q", svg.attr["aria-label"])
+	if !strings.Contains(svg.Attr["aria-label"], `<DC & "1">`) {
+		t.Errorf("label %q", svg.Attr["aria-label"])
 	}
 	got := boxes(svg)
-	if n := got["node-1"].class("name").text; n != `UTIL <"1"> & co` {
+	if n := got["node-1"].FirstClass("name").Text; n != `UTIL <"1"> & co` {
 		t.Errorf("name %q", n)
 	}
-	if ti := got["node-2"].child("title").text; ti != "line 1\nline 2 <b>&amp;\uFFFD\uFFFD\uFFFD" {
+	if ti := got["node-2"].Child("title").Text; ti != "line 1\nline 2 <b>&amp;\uFFFD\uFFFD\uFFFD" {
 		t.Errorf("title %q", ti)
 	}
 	for _, id := range []string{"3", "4"} {
-		if h := got["node-"+id].parent.attr["href"]; h != "#ZgotmplZ" {
+		if h := got["node-"+id].Parent.Attr["href"]; h != "#ZgotmplZ" {
 			t.Errorf("node %s href %q", id, h)
 		}
 	}
-	if h := got["node-6"].parent.attr["href"]; h != "/sites/1/power?fail=6&view=chain" {
+	if h := got["node-6"].Parent.Attr["href"]; h != "/sites/1/power?fail=6&view=chain" {
 		t.Errorf("href %q", h)
 	}
-	if k := got["node-5"].attr["data-kind"]; k != "<ups>" {
+	if k := got["node-5"].Attr["data-kind"]; k != "<ups>" {
 		t.Errorf("kind %q", k)
 	}
-	if ti := groupOf(t, got, "rack-pdu", "RPDU-R2-A").child("title").text; !strings.Contains(ti, `RPDU <&> 'x'`) {
+	if ti := groupOf(t, got, "rack-pdu", "RPDU-R2-A").Child("title").Text; !strings.Contains(ti, `RPDU <&> 'x'`) {
 		t.Errorf("group title %q", ti)
 	}
 	for h, want := range map[string]string{
@@ -726,7 +644,7 @@ func TestRenderErrors(t *testing.T) {
 	}
 	// Nothing at all is a drawing too.
 	svg := parse(t, render(t, Input{}))
-	if n := svg.all(func(n *node) bool { return hasClass(n, "note") }); len(n) != 1 {
+	if n := svg.All(func(n *node) bool { return n.HasClass("note") }); len(n) != 1 {
 		t.Error("no note for an empty chain")
 	}
 }
@@ -836,20 +754,20 @@ func TestContrast(t *testing.T) {
 	pairs := map[string]bool{}
 	for _, in := range []Input{small2N(), campus(true), campus(false)} {
 		svg := parse(t, render(t, in))
-		for _, tx := range svg.all(func(n *node) bool { return n.name == "text" }) {
-			ink := tx.attr["fill"]
+		for _, tx := range svg.All(func(n *node) bool { return n.Name == "text" }) {
+			ink := tx.Attr["fill"]
 			if ink == "" {
-				if cls := tx.attr["class"]; cls != "title" && cls != "subtitle" && cls != "note" && cls != "head" && cls != "lbl" && cls != "count" {
-					t.Errorf("text %q of class %q has no fill and is not on the background", tx.text, cls)
+				if cls := tx.Attr["class"]; cls != "title" && cls != "subtitle" && cls != "note" && cls != "head" && cls != "lbl" && cls != "count" {
+					t.Errorf("text %q of class %q has no fill and is not on the background", tx.Text, cls)
 				}
 				continue
 			}
 			var bgs []string
-			for _, r := range tx.parent.children {
-				if r.name != "rect" || r.attr["fill"] == "none" {
+			for _, r := range tx.Parent.Children {
+				if r.Name != "rect" || r.Attr["fill"] == "none" {
 					continue
 				}
-				f := r.attr["fill"]
+				f := r.Attr["fill"]
 				if p := patterns[f]; p != nil {
 					bgs = append(bgs, p...)
 				} else {
@@ -857,10 +775,10 @@ func TestContrast(t *testing.T) {
 				}
 			}
 			if len(bgs) == 0 {
-				t.Errorf("text %q in %s lies on no fill", tx.text, ink)
+				t.Errorf("text %q in %s lies on no fill", tx.Text, ink)
 			}
 			for _, bg := range bgs {
-				check(fmt.Sprintf("%q", tx.text), bg, ink)
+				check(fmt.Sprintf("%q", tx.Text), bg, ink)
 				pairs[ink+" on "+bg] = true
 			}
 		}

@@ -2,10 +2,10 @@ package chart
 
 import (
 	"bytes"
-	"encoding/xml"
 	"flag"
 	"fmt"
 	"github.com/plenum-dcim/plenum/internal/web/svgtext"
+	"github.com/plenum-dcim/plenum/internal/web/svgtext/svgtree"
 	"io"
 	"math"
 	"os"
@@ -32,92 +32,25 @@ func render(t testing.TB, c renderer) []byte {
 	return buf.Bytes()
 }
 
-// node is an element of the parsed SVG.
-type node struct {
-	name     string
-	attr     map[string]string
-	text     string // character data directly inside
-	children []*node
-	parent   *node
-}
+// node is an element of the drawing read back.
+type node = svgtree.Node
 
-// parse checks the SVG is well-formed XML and returns its root.
+// parse checks the SVG is well-formed XML with one <svg> root and returns that root.
 func parse(t *testing.T, svg []byte) *node {
 	t.Helper()
-	dec := xml.NewDecoder(bytes.NewReader(svg))
-	root := &node{}
-	cur := root
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("not well-formed: %v\n%s", err, svg)
-		}
-		switch x := tok.(type) {
-		case xml.StartElement:
-			n := &node{name: x.Name.Local, attr: map[string]string{}, parent: cur}
-			for _, a := range x.Attr {
-				n.attr[a.Name.Local] = a.Value
-			}
-			cur.children = append(cur.children, n)
-			cur = n
-		case xml.CharData:
-			cur.text += string(x)
-		case xml.EndElement:
-			cur = cur.parent
-		}
-	}
-	if len(root.children) != 1 || root.children[0].name != "svg" {
-		t.Fatalf("root is not one <svg>")
-	}
-	return root.children[0]
-}
-
-// all returns the nodes under n (n included) that match.
-func (n *node) all(match func(*node) bool) []*node {
-	var out []*node
-	var walk func(*node)
-	walk = func(m *node) {
-		if match(m) {
-			out = append(out, m)
-		}
-		for _, c := range m.children {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
-}
-
-// child is n's first child element of that name, or nil.
-func (n *node) child(name string) *node {
-	for _, c := range n.children {
-		if c.name == name {
-			return c
-		}
-	}
-	return nil
-}
-
-// class returns the elements that have class c.
-func (n *node) class(c string) []*node {
-	return n.all(func(m *node) bool {
-		for _, f := range strings.Fields(m.attr["class"]) {
-			if f == c {
-				return true
-			}
-		}
-		return false
-	})
-}
-
-func (n *node) f(t *testing.T, attr string) float64 {
-	t.Helper()
-	v, err := strconv.ParseFloat(n.attr[attr], 64)
+	root, err := svgtree.Parse(svg)
 	if err != nil {
-		t.Fatalf("<%s %s=%q>: %v", n.name, attr, n.attr[attr], err)
+		t.Fatalf("%v\n%s", err, svg)
+	}
+	return root
+}
+
+// attrNum is n's attribute attr as a number.
+func attrNum(t *testing.T, n *node, attr string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(n.Attr[attr], 64)
+	if err != nil {
+		t.Fatalf("<%s %s=%q>: %v", n.Name, attr, n.Attr[attr], err)
 	}
 	return v
 }
@@ -125,20 +58,20 @@ func (n *node) f(t *testing.T, attr string) float64 {
 // yAxis reads the tick labels and gridlines back: value → y.
 func yAxis(t *testing.T, svg *node) (vals, ys []float64) {
 	t.Helper()
-	g := svg.class("ch-y")
+	g := svg.Class("ch-y")
 	if len(g) != 1 {
 		t.Fatalf("%d y axes", len(g))
 	}
-	for _, c := range g[0].children {
-		if c.name != "text" {
+	for _, c := range g[0].Children {
+		if c.Name != "text" {
 			continue
 		}
-		v, err := strconv.ParseFloat(c.text, 64)
+		v, err := strconv.ParseFloat(c.Text, 64)
 		if err != nil {
-			t.Fatalf("tick %q: %v", c.text, err)
+			t.Fatalf("tick %q: %v", c.Text, err)
 		}
 		vals = append(vals, v)
-		ys = append(ys, c.f(t, "y")-4)
+		ys = append(ys, attrNum(t, c, "y")-4)
 	}
 	return vals, ys
 }
@@ -176,11 +109,11 @@ func kwh() Bars {
 
 func TestBarsProportional(t *testing.T) {
 	svg := parse(t, render(t, kwh()))
-	bars := svg.class("ch-bar")
+	bars := svg.Class("ch-bar")
 	if len(bars) != 4 {
 		t.Fatalf("%d bars, want 4", len(bars))
 	}
-	h := func(i int) float64 { return bars[i].f(t, "height") }
+	h := func(i int) float64 { return attrNum(t, bars[i], "height") }
 	for _, pair := range [][2]int{{0, 1}, {1, 3}, {2, 3}} {
 		want := []float64{1200, 3000, 2400, 600}
 		got, w := h(pair[0])/h(pair[1]), want[pair[0]]/want[pair[1]]
@@ -192,13 +125,13 @@ func TestBarsProportional(t *testing.T) {
 	at := valueAt(t, svg)
 	for i, v := range []float64{1200, 3000, 2400, 600} {
 		b := bars[i]
-		if y := b.f(t, "y"); math.Abs(y-at(v)) > 0.15 {
+		if y := attrNum(t, b, "y"); math.Abs(y-at(v)) > 0.15 {
 			t.Errorf("bar %d: top at %.1f, want %.1f", i, y, at(v))
 		}
-		if bottom := b.f(t, "y") + b.f(t, "height"); math.Abs(bottom-at(0)) > 0.15 {
+		if bottom := attrNum(t, b, "y") + attrNum(t, b, "height"); math.Abs(bottom-at(0)) > 0.15 {
 			t.Errorf("bar %d: bottom at %.1f, want %.1f", i, bottom, at(0))
 		}
-		if title := b.child("title"); title == nil || !strings.Contains(title.text, fmt.Sprintf("%.0f kWh", v)) {
+		if title := b.Child("title"); title == nil || !strings.Contains(title.Text, fmt.Sprintf("%.0f kWh", v)) {
 			t.Errorf("bar %d: title %v, want its value in kWh without decimals", i, title)
 		}
 	}
@@ -210,45 +143,45 @@ func TestBarsProportional(t *testing.T) {
 func TestBarsNoData(t *testing.T) {
 	c := dailyPUE()
 	svg := parse(t, render(t, c))
-	bars := svg.class("ch-bar")
+	bars := svg.Class("ch-bar")
 	if len(bars) != 6 {
 		t.Fatalf("%d bars, want 6 (one of 7 has no data)", len(bars))
 	}
 	for _, b := range bars {
-		if strings.Contains(b.child("title").text, "2026-10-03") {
+		if strings.Contains(b.Child("title").Text, "2026-10-03") {
 			t.Errorf("a bar for the day without data")
 		}
 	}
 	var marks []*node
-	for _, m := range svg.class("ch-nodata") {
-		if m.child("title") != nil {
+	for _, m := range svg.Class("ch-nodata") {
+		if m.Child("title") != nil {
 			marks = append(marks, m)
 		}
 	}
-	if len(marks) != 1 || marks[0].child("title").text != "2026-10-03: no data" {
+	if len(marks) != 1 || marks[0].Child("title").Text != "2026-10-03: no data" {
 		t.Fatalf("no-data marks: %d, want one titled 2026-10-03: no data", len(marks))
 	}
 	// The mark sits in the third bar's slot, between the second and the fourth bar.
 	x := func(n *node) float64 {
-		m := regexp.MustCompile(`^M([-0-9.]+) `).FindStringSubmatch(n.attr["d"])
+		m := regexp.MustCompile(`^M([-0-9.]+) `).FindStringSubmatch(n.Attr["d"])
 		if m != nil {
 			v, _ := strconv.ParseFloat(m[1], 64)
 			return v
 		}
-		return n.f(t, "x")
+		return attrNum(t, n, "x")
 	}
 	if !(x(bars[1]) < x(marks[0]) && x(marks[0]) < x(bars[2])) {
 		t.Errorf("no-data mark at x %.1f, not between bars at %.1f and %.1f", x(marks[0]), x(bars[1]), x(bars[2]))
 	}
-	if !strings.Contains(svg.attr["aria-label"], "1 without data") {
-		t.Errorf("aria-label %q does not count the gap", svg.attr["aria-label"])
+	if !strings.Contains(svg.Attr["aria-label"], "1 without data") {
+		t.Errorf("aria-label %q does not count the gap", svg.Attr["aria-label"])
 	}
 	// The legend explains the mark.
-	if keys := svg.class("ch-key"); len(keys) != 1 || keys[0].child("text").text != "no data" {
+	if keys := svg.Class("ch-key"); len(keys) != 1 || keys[0].Child("text").Text != "no data" {
 		t.Errorf("legend: %d entries, want one for no data", len(keys))
 	}
 	// PUE: two decimals; the axis starts at YMin.
-	if title := bars[0].child("title").text; title != "2026-10-01: 1.42 PUE" {
+	if title := bars[0].Child("title").Text; title != "2026-10-01: 1.42 PUE" {
 		t.Errorf("bar title %q", title)
 	}
 	if vals, _ := yAxis(t, svg); vals[0] != 1 {
@@ -260,22 +193,22 @@ func TestRefLine(t *testing.T) {
 	for name, c := range map[string]renderer{"bars": dailyPUE(), "line": rolling()} {
 		t.Run(name, func(t *testing.T) {
 			svg := parse(t, render(t, c))
-			refs := svg.class("ch-ref")
+			refs := svg.Class("ch-ref")
 			if len(refs) != 1 {
 				t.Fatalf("%d ref lines", len(refs))
 			}
-			l := refs[0].child("line")
-			y1, y2 := l.f(t, "y1"), l.f(t, "y2")
+			l := refs[0].Child("line")
+			y1, y2 := attrNum(t, l, "y1"), attrNum(t, l, "y2")
 			if y1 != y2 {
 				t.Errorf("ref line not horizontal: %g, %g", y1, y2)
 			}
 			if want := valueAt(t, svg)(1.6); math.Abs(y1-want) > 0.15 {
 				t.Errorf("ref 1.6 at y %.1f, want %.1f", y1, want)
 			}
-			if txt := refs[0].child("text"); txt == nil || txt.text != "target 1.6" {
+			if txt := refs[0].Child("text"); txt == nil || txt.Text != "target 1.6" {
 				t.Errorf("ref label %v", txt)
 			}
-			if title := refs[0].child("title").text; title != "target 1.6: 1.60 PUE" {
+			if title := refs[0].Child("title").Text; title != "target 1.6: 1.60 PUE" {
 				t.Errorf("ref title %q", title)
 			}
 			if !strings.Contains(style, ".ch-ref line{") || !strings.Contains(style, "stroke-dasharray:6 4") {
@@ -342,25 +275,25 @@ func TestThinnedLabels(t *testing.T) {
 		c.Values[i] = ptr(1.4 + 0.2*math.Sin(float64(i)/20))
 	}
 	svg := parse(t, render(t, c))
-	if got := len(svg.class("ch-bar")); got != n {
+	if got := len(svg.Class("ch-bar")); got != n {
 		t.Fatalf("%d bars, want %d", got, n)
 	}
-	labels := svg.class("ch-xlabel")
+	labels := svg.Class("ch-xlabel")
 	if len(labels) < 3 || len(labels) > 12 {
 		t.Fatalf("%d x labels for %d bars, want a few", len(labels), n)
 	}
 	for i := 1; i < len(labels); i++ {
 		a, b := labels[i-1], labels[i]
-		room := b.f(t, "x") - a.f(t, "x")
-		if need := (textW(a.text, fontSize) + textW(b.text, fontSize)) / 2; room < need {
-			t.Errorf("labels %q and %q overlap: %.1f apart, need %.1f", a.text, b.text, room, need)
+		room := attrNum(t, b, "x") - attrNum(t, a, "x")
+		if need := (textW(a.Text, fontSize) + textW(b.Text, fontSize)) / 2; room < need {
+			t.Errorf("labels %q and %q overlap: %.1f apart, need %.1f", a.Text, b.Text, room, need)
 		}
 	}
-	if labels[0].text != "2026-01-01" {
-		t.Errorf("first label %q", labels[0].text)
+	if labels[0].Text != "2026-01-01" {
+		t.Errorf("first label %q", labels[0].Text)
 	}
 	// Few bars: every label.
-	if got := len(parse(t, render(t, kwh())).class("ch-xlabel")); got != 4 {
+	if got := len(parse(t, render(t, kwh())).Class("ch-xlabel")); got != 4 {
 		t.Errorf("%d labels for 4 bars", got)
 	}
 }
@@ -381,19 +314,19 @@ func TestEscaping(t *testing.T) {
 				t.Errorf("unescaped %q in output", nasty)
 			}
 			found := 0
-			for _, n := range svg.all(func(*node) bool { return true }) {
-				if strings.Contains(n.text, nasty) {
+			for _, n := range svg.All(func(*node) bool { return true }) {
+				if strings.Contains(n.Text, nasty) {
 					found++
 				}
-				if strings.Contains(n.attr["aria-label"], nasty) {
+				if strings.Contains(n.Attr["aria-label"], nasty) {
 					found++
 				}
 			}
 			if found < 2 {
 				t.Errorf("%q round-trips in only %d places", nasty, found)
 			}
-			if !strings.Contains(svg.child("title").text, nasty) {
-				t.Errorf("svg title %q", svg.child("title").text)
+			if !strings.Contains(svg.Child("title").Text, nasty) {
+				t.Errorf("svg title %q", svg.Child("title").Text)
 			}
 		})
 	}
@@ -431,33 +364,33 @@ func power() Line {
 func TestLineGaps(t *testing.T) {
 	svg := parse(t, render(t, power()))
 	var paths []*node
-	for _, g := range svg.class("ch-series") {
-		paths = append(paths, g.child("path"))
+	for _, g := range svg.Class("ch-series") {
+		paths = append(paths, g.Child("path"))
 	}
 	if len(paths) != 2 {
 		t.Fatalf("%d series paths", len(paths))
 	}
-	sub := func(p *node) int { return strings.Count(p.attr["d"], "M") }
+	sub := func(p *node) int { return strings.Count(p.Attr["d"], "M") }
 	if n := sub(paths[0]); n != 1 {
 		t.Errorf("feed A without gaps: %d subpaths, want 1", n)
 	}
 	// Feed B: 0-99, 130-199, (201 alone: a dot), 203-287.
 	if n := sub(paths[1]); n != 3 {
-		t.Errorf("feed B with gaps: %d subpaths (M), want 3: %s", n, paths[1].attr["d"][:80])
+		t.Errorf("feed B with gaps: %d subpaths (M), want 3: %s", n, paths[1].Attr["d"][:80])
 	}
-	if n := strings.Count(paths[1].attr["d"], "L"); n != 99+69+84 {
+	if n := strings.Count(paths[1].Attr["d"], "L"); n != 99+69+84 {
 		t.Errorf("feed B: %d line segments, want %d", n, 99+69+84)
 	}
 	// Every point has a title; the lone one is visible, the dense others are hit targets.
-	pts := svg.class("ch-series")[1].all(func(n *node) bool { return n.name == "circle" })
+	pts := svg.Class("ch-series")[1].All(func(n *node) bool { return n.Name == "circle" })
 	if len(pts) != 288-30-2 {
 		t.Errorf("feed B: %d points, want %d", len(pts), 288-30-2)
 	}
 	visible := 0
 	for _, p := range pts {
-		if !strings.Contains(p.attr["class"], "ch-hit") {
+		if !strings.Contains(p.Attr["class"], "ch-hit") {
 			visible++
-			if title, want := p.child("title").text, fmt.Sprintf("feed B · 2026-10-01 16:45: %.1f kW", 38+4*math.Cos(201.0/25)); title != want {
+			if title, want := p.Child("title").Text, fmt.Sprintf("feed B · 2026-10-01 16:45: %.1f kW", 38+4*math.Cos(201.0/25)); title != want {
 				t.Errorf("lone point title %q", title)
 			}
 		}
@@ -466,32 +399,32 @@ func TestLineGaps(t *testing.T) {
 		t.Errorf("%d visible points, want the lone one", visible)
 	}
 	// Legend for two series; x labels are clock times that fit.
-	if keys := svg.class("ch-key"); len(keys) != 2 || keys[1].child("text").text != "feed B" {
+	if keys := svg.Class("ch-key"); len(keys) != 2 || keys[1].Child("text").Text != "feed B" {
 		t.Errorf("legend: %d entries", len(keys))
 	}
-	labels := svg.class("ch-xlabel")
-	if len(labels) < 4 || labels[0].text != "Oct 1" || labels[1].text[2] != ':' {
-		t.Errorf("x labels %d, first %q", len(labels), labels[0].text)
+	labels := svg.Class("ch-xlabel")
+	if len(labels) < 4 || labels[0].Text != "Oct 1" || labels[1].Text[2] != ':' {
+		t.Errorf("x labels %d, first %q", len(labels), labels[0].Text)
 	}
 }
 
 func TestLineMonths(t *testing.T) {
 	svg := parse(t, render(t, rolling()))
 	var got []string
-	for _, l := range svg.class("ch-xlabel") {
-		got = append(got, l.text)
+	for _, l := range svg.Class("ch-xlabel") {
+		got = append(got, l.Text)
 	}
 	if want := "Nov 2025 Dec Jan 2026 Feb Mar Apr May Jun Jul Aug Sep Oct"; strings.Join(got, " ") != want {
 		t.Errorf("x labels %q, want %q", strings.Join(got, " "), want)
 	}
-	pts := svg.class("ch-pt")
-	if len(pts) != 12 || strings.Contains(pts[0].attr["class"], "ch-hit") {
+	pts := svg.Class("ch-pt")
+	if len(pts) != 12 || strings.Contains(pts[0].Attr["class"], "ch-hit") {
 		t.Fatalf("%d points, want 12 visible", len(pts))
 	}
-	if title := pts[0].child("title").text; title != "PUE · Nov 2025: 1.70 PUE" {
+	if title := pts[0].Child("title").Text; title != "PUE · Nov 2025: 1.70 PUE" {
 		t.Errorf("point title %q", title)
 	}
-	if len(svg.class("ch-key")) != 0 {
+	if len(svg.Class("ch-key")) != 0 {
 		t.Errorf("a legend for one series")
 	}
 	// Unsorted input is drawn in time order.
@@ -515,23 +448,23 @@ func TestSpark(t *testing.T) {
 	s := Spark{Label: "Inlet °C", Points: pts}
 	raw := render(t, s)
 	svg := parse(t, raw)
-	if svg.attr["width"] != "120" || svg.attr["height"] != "24" || svg.attr["role"] != "img" {
-		t.Errorf("svg %v", svg.attr)
+	if svg.Attr["width"] != "120" || svg.Attr["height"] != "24" || svg.Attr["role"] != "img" {
+		t.Errorf("svg %v", svg.Attr)
 	}
 	want := fmt.Sprintf("Inlet °C: min 20.0, max 24.0, last %.1f", last)
-	if title := svg.child("title").text; title != want {
+	if title := svg.Child("title").Text; title != want {
 		t.Errorf("title %q, want %q", title, want)
 	}
-	if svg.attr["aria-label"] != want {
-		t.Errorf("aria-label %q", svg.attr["aria-label"])
+	if svg.Attr["aria-label"] != want {
+		t.Errorf("aria-label %q", svg.Attr["aria-label"])
 	}
-	d := svg.class("ch-spark-line")[0].attr["d"]
+	d := svg.Class("ch-spark-line")[0].Attr["d"]
 	if n := strings.Count(d, "M"); n != 2 {
 		t.Errorf("%d subpaths, want 2 (one gap)", n)
 	}
-	for _, n := range svg.all(func(n *node) bool { return n.name == "path" || n.name == "circle" }) {
+	for _, n := range svg.All(func(n *node) bool { return n.Name == "path" || n.Name == "circle" }) {
 		for _, a := range []string{"cx", "cy"} {
-			if v, ok := n.attr[a]; ok {
+			if v, ok := n.Attr[a]; ok {
 				f, _ := strconv.ParseFloat(v, 64)
 				if f < 0 || f > 120 {
 					t.Errorf("%s %s outside", a, v)
@@ -544,7 +477,7 @@ func TestSpark(t *testing.T) {
 	}
 	// Empty.
 	e := parse(t, render(t, Spark{Label: "Inlet", Points: []Point{{T: t0}}}))
-	if title := e.child("title").text; title != "Inlet: no data" {
+	if title := e.Child("title").Text; title != "Inlet: no data" {
 		t.Errorf("empty spark title %q", title)
 	}
 }
@@ -558,14 +491,14 @@ func TestEmptyAndErrors(t *testing.T) {
 		"line series": Line{Title: "PUE", Series: []Series{{Name: "x"}, {Name: "y"}}},
 	} {
 		svg := parse(t, render(t, c))
-		e := svg.class("ch-empty")
-		if len(e) != 1 || e[0].text != "no data" {
+		e := svg.Class("ch-empty")
+		if len(e) != 1 || e[0].Text != "no data" {
 			t.Errorf("%s: no 'no data' text", name)
 		}
-		if !strings.HasSuffix(svg.attr["aria-label"], ": no data") {
-			t.Errorf("%s: aria-label %q", name, svg.attr["aria-label"])
+		if !strings.HasSuffix(svg.Attr["aria-label"], ": no data") {
+			t.Errorf("%s: aria-label %q", name, svg.Attr["aria-label"])
 		}
-		if len(svg.class("ch-bar"))+len(svg.class("ch-line")) != 0 {
+		if len(svg.Class("ch-bar"))+len(svg.Class("ch-line")) != 0 {
 			t.Errorf("%s: draws data", name)
 		}
 	}
@@ -606,31 +539,31 @@ func TestEdges(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			raw := render(t, c)
 			svg := parse(t, raw)
-			w, h := svg.f(t, "width"), svg.f(t, "height")
+			w, h := attrNum(t, svg, "width"), attrNum(t, svg, "height")
 			if bytes.Contains(raw, []byte("NaN")) || bytes.Contains(raw, []byte("Inf")) {
 				t.Errorf("NaN or Inf in output")
 			}
-			for _, n := range svg.all(func(n *node) bool { return n.name == "rect" || n.name == "circle" || n.name == "line" }) {
+			for _, n := range svg.All(func(n *node) bool { return n.Name == "rect" || n.Name == "circle" || n.Name == "line" }) {
 				for _, a := range []string{"x", "cx", "x1", "x2"} {
-					if _, ok := n.attr[a]; ok && (n.f(t, a) < 0 || n.f(t, a) > w) {
-						t.Errorf("<%s %s=%s> outside 0..%g", n.name, a, n.attr[a], w)
+					if _, ok := n.Attr[a]; ok && (attrNum(t, n, a) < 0 || attrNum(t, n, a) > w) {
+						t.Errorf("<%s %s=%s> outside 0..%g", n.Name, a, n.Attr[a], w)
 					}
 				}
 				for _, a := range []string{"y", "cy", "y1", "y2"} {
-					if _, ok := n.attr[a]; ok && (n.f(t, a) < 0 || n.f(t, a) > h) {
-						t.Errorf("<%s %s=%s> outside 0..%g", n.name, a, n.attr[a], h)
+					if _, ok := n.Attr[a]; ok && (attrNum(t, n, a) < 0 || attrNum(t, n, a) > h) {
+						t.Errorf("<%s %s=%s> outside 0..%g", n.Name, a, n.Attr[a], h)
 					}
 				}
-				if _, ok := n.attr["height"]; ok && n.f(t, "height") <= 0 {
-					t.Errorf("<%s height=%s>", n.name, n.attr["height"])
+				if _, ok := n.Attr["height"]; ok && attrNum(t, n, "height") <= 0 {
+					t.Errorf("<%s height=%s>", n.Name, n.Attr["height"])
 				}
 			}
 		})
 	}
 	// A measured zero is a hairline bar, not a gap.
 	svg := parse(t, render(t, Bars{Labels: []string{"a", "b"}, Values: []*float64{ptr(0.0), ptr(5.0)}}))
-	if bars := svg.class("ch-bar"); len(bars) != 2 || bars[0].attr["height"] != "1" {
-		t.Errorf("zero bar: %v", bars[0].attr)
+	if bars := svg.Class("ch-bar"); len(bars) != 2 || bars[0].Attr["height"] != "1" {
+		t.Errorf("zero bar: %v", bars[0].Attr)
 	}
 	// A value under YMin lowers the axis.
 	vals, _ := yAxis(t, parse(t, render(t, Bars{Labels: []string{"a"}, Values: []*float64{ptr(0.8)}, YMin: ptr(1.0)})))
@@ -698,13 +631,13 @@ func TestContrast(t *testing.T) {
 	// Every text element the charts write has a class (or parent) the stylesheet colors.
 	for _, c := range []renderer{dailyPUE(), power(), Bars{Title: "x"}} {
 		svg := parse(t, render(t, c))
-		for _, tx := range svg.all(func(n *node) bool { return n.name == "text" }) {
-			cls, parent := tx.attr["class"], tx.parent.attr["class"]
+		for _, tx := range svg.All(func(n *node) bool { return n.Name == "text" }) {
+			cls, parent := tx.Attr["class"], tx.Parent.Attr["class"]
 			switch {
 			case cls == "ch-title", cls == "ch-unit", cls == "ch-tick", cls == "ch-xlabel", cls == "ch-empty":
 			case parent == "ch-ref", parent == "ch-key":
 			default:
-				t.Errorf("text %q (class %q in %q) has no checked color", tx.text, cls, parent)
+				t.Errorf("text %q (class %q in %q) has no checked color", tx.Text, cls, parent)
 			}
 		}
 	}

@@ -2,10 +2,10 @@ package floorplan
 
 import (
 	"bytes"
-	"encoding/xml"
 	"flag"
 	"fmt"
 	"github.com/plenum-dcim/plenum/internal/web/svgtext"
+	"github.com/plenum-dcim/plenum/internal/web/svgtext/svgtree"
 	"io"
 	"math"
 	"math/rand"
@@ -53,73 +53,17 @@ func render(t testing.TB, in Input) []byte {
 	return buf.Bytes()
 }
 
-// node is an element of the parsed SVG.
-type node struct {
-	name     string
-	attr     map[string]string
-	text     string // character data directly inside
-	children []*node
-	parent   *node
-}
+// node is an element of the drawing read back.
+type node = svgtree.Node
 
-// parse checks the SVG is well-formed XML and returns its root.
+// parse checks the SVG is well-formed XML with one <svg> root and returns that root.
 func parse(t *testing.T, svg []byte) *node {
 	t.Helper()
-	dec := xml.NewDecoder(bytes.NewReader(svg))
-	root := &node{}
-	cur := root
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("not well-formed: %v\n%s", err, svg)
-		}
-		switch x := tok.(type) {
-		case xml.StartElement:
-			n := &node{name: x.Name.Local, attr: map[string]string{}, parent: cur}
-			for _, a := range x.Attr {
-				n.attr[a.Name.Local] = a.Value
-			}
-			cur.children = append(cur.children, n)
-			cur = n
-		case xml.CharData:
-			cur.text += string(x)
-		case xml.EndElement:
-			cur = cur.parent
-		}
+	root, err := svgtree.Parse(svg)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, svg)
 	}
-	if len(root.children) != 1 || root.children[0].name != "svg" {
-		t.Fatalf("root is not one <svg>")
-	}
-	return root.children[0]
-}
-
-// all returns the nodes under n (n included) that match.
-func (n *node) all(match func(*node) bool) []*node {
-	var out []*node
-	var walk func(*node)
-	walk = func(m *node) {
-		if match(m) {
-			out = append(out, m)
-		}
-		for _, c := range m.children {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
-}
-
-// child is n's first child element of that name, or nil.
-func (n *node) child(name string) *node {
-	for _, c := range n.children {
-		if c.name == name {
-			return c
-		}
-	}
-	return nil
+	return root
 }
 
 func num(t *testing.T, s string) int {
@@ -134,8 +78,8 @@ func num(t *testing.T, s string) int {
 // racks are the drawn racks by id.
 func racks(svg *node) map[string]*node {
 	out := map[string]*node{}
-	for _, n := range svg.all(func(n *node) bool { return n.attr["data-rack-id"] != "" }) {
-		out[n.attr["data-rack-id"]] = n
+	for _, n := range svg.All(func(n *node) bool { return n.Attr["data-rack-id"] != "" }) {
+		out[n.Attr["data-rack-id"]] = n
 	}
 	return out
 }
@@ -145,20 +89,20 @@ func TestRenderSmallHall(t *testing.T) {
 	raw := render(t, in)
 	svg := parse(t, raw)
 
-	if svg.attr["role"] != "group" || !strings.Contains(svg.attr["aria-label"], "Hall 1") || !strings.Contains(svg.attr["aria-label"], "Power draw / budget") {
-		t.Errorf("svg role %q aria-label %q", svg.attr["role"], svg.attr["aria-label"])
+	if svg.Attr["role"] != "group" || !strings.Contains(svg.Attr["aria-label"], "Hall 1") || !strings.Contains(svg.Attr["aria-label"], "Power draw / budget") {
+		t.Errorf("svg role %q aria-label %q", svg.Attr["role"], svg.Attr["aria-label"])
 	}
-	if ti := svg.child("title"); ti == nil || !strings.Contains(ti.text, "Hall 1") {
+	if ti := svg.Child("title"); ti == nil || !strings.Contains(ti.Text, "Hall 1") {
 		t.Errorf("svg title: %+v", ti)
 	}
-	if n := len(svg.all(func(n *node) bool { return n.attr["class"] == "grid" })); n != 2 {
+	if n := len(svg.All(func(n *node) bool { return n.Attr["class"] == "grid" })); n != 2 {
 		t.Errorf("%d grid paths, want 2", n)
 	}
-	if n := len(svg.all(func(n *node) bool { return n.name == "line" })); n != 0 {
+	if n := len(svg.All(func(n *node) bool { return n.Name == "line" })); n != 0 {
 		t.Errorf("%d <line>s", n)
 	}
-	floor := svg.all(func(n *node) bool { return n.attr["class"] == "floor" })
-	if len(floor) != 1 || floor[0].attr["transform"] != fmt.Sprintf("translate(%d %d)", margin, titleH) {
+	floor := svg.All(func(n *node) bool { return n.Attr["class"] == "floor" })
+	if len(floor) != 1 || floor[0].Attr["transform"] != fmt.Sprintf("translate(%d %d)", margin, titleH) {
 		t.Fatalf("floor group: %+v", floor)
 	}
 
@@ -190,39 +134,39 @@ func TestRenderSmallHall(t *testing.T) {
 			t.Errorf("rack %s not drawn", tt.id)
 			continue
 		}
-		if g.attr["id"] != "rack-"+tt.id || g.attr["class"] != tt.class {
-			t.Errorf("rack %s: id %q class %q, want class %q", tt.id, g.attr["id"], g.attr["class"], tt.class)
+		if g.Attr["id"] != "rack-"+tt.id || g.Attr["class"] != tt.class {
+			t.Errorf("rack %s: id %q class %q, want class %q", tt.id, g.Attr["id"], g.Attr["class"], tt.class)
 		}
 		r := byID[tt.id]
-		rect := g.child("rect")
+		rect := g.Child("rect")
 		if rect == nil {
 			t.Errorf("rack %s has no rect", tt.id)
 			continue
 		}
-		if x, y := num(t, rect.attr["x"]), num(t, rect.attr["y"]); x != r.Column*tilePx || y != r.Row*tilePx {
+		if x, y := num(t, rect.Attr["x"]), num(t, rect.Attr["y"]); x != r.Column*tilePx || y != r.Row*tilePx {
 			t.Errorf("rack %s at %d,%d, want %d,%d", tt.id, x, y, r.Column*tilePx, r.Row*tilePx)
 		}
-		if rect.attr["width"] != strconv.Itoa(tilePx) || rect.attr["height"] != strconv.Itoa(tilePx) {
-			t.Errorf("rack %s size %sx%s", tt.id, rect.attr["width"], rect.attr["height"])
+		if rect.Attr["width"] != strconv.Itoa(tilePx) || rect.Attr["height"] != strconv.Itoa(tilePx) {
+			t.Errorf("rack %s size %sx%s", tt.id, rect.Attr["width"], rect.Attr["height"])
 		}
-		if rect.attr["fill"] != tt.fill {
-			t.Errorf("rack %s fill %q, want %q", tt.id, rect.attr["fill"], tt.fill)
+		if rect.Attr["fill"] != tt.fill {
+			t.Errorf("rack %s fill %q, want %q", tt.id, rect.Attr["fill"], tt.fill)
 		}
-		if ti := g.child("title"); ti == nil || ti.text != tt.title {
+		if ti := g.Child("title"); ti == nil || ti.Text != tt.title {
 			t.Errorf("rack %s title %+v, want %q", tt.id, ti, tt.title)
 		}
 		href := ""
-		if g.parent.name == "a" {
-			href = g.parent.attr["href"]
+		if g.Parent.Name == "a" {
+			href = g.Parent.Attr["href"]
 		}
 		if href != tt.href {
 			t.Errorf("rack %s link %q, want %q", tt.id, href, tt.href)
 		}
 		name := ""
-		if tx := g.child("text"); tx != nil {
-			name = tx.text
-			if tx.attr["fill"] != inkDark {
-				t.Errorf("rack %s name in %q", tt.id, tx.attr["fill"])
+		if tx := g.Child("text"); tx != nil {
+			name = tx.Text
+			if tx.Attr["fill"] != inkDark {
+				t.Errorf("rack %s name in %q", tt.id, tx.Attr["fill"])
 			}
 		}
 		if name != tt.name {
@@ -231,8 +175,8 @@ func TestRenderSmallHall(t *testing.T) {
 	}
 
 	// The hidden rack: an anonymous grey tile at its place, and nothing of it in the text.
-	hidden := svg.all(func(n *node) bool { return n.attr["class"] == "rack-hidden" && n.attr["x"] != "" })
-	if len(hidden) != 1 || num(t, hidden[0].attr["x"]) != 5*tilePx || num(t, hidden[0].attr["y"]) != 2*tilePx || hidden[0].attr["fill"] != "" || len(hidden[0].children) != 0 {
+	hidden := svg.All(func(n *node) bool { return n.Attr["class"] == "rack-hidden" && n.Attr["x"] != "" })
+	if len(hidden) != 1 || num(t, hidden[0].Attr["x"]) != 5*tilePx || num(t, hidden[0].Attr["y"]) != 2*tilePx || hidden[0].Attr["fill"] != "" || len(hidden[0].Children) != 0 {
 		t.Errorf("hidden rack: %+v", hidden)
 	}
 	for _, s := range []string{"SECRET", "/racks/5", "rack-5", `"5"`, "theirs-06", "Other Corp"} {
@@ -247,33 +191,33 @@ func TestRenderSmallHall(t *testing.T) {
 			t.Errorf("output contains %q", s)
 		}
 	}
-	notes := svg.all(func(n *node) bool { return n.attr["class"] == "note" })
-	if len(notes) != 1 || !strings.HasPrefix(notes[0].text, "2 racks are not on the floor grid") {
+	notes := svg.All(func(n *node) bool { return n.Attr["class"] == "note" })
+	if len(notes) != 1 || !strings.HasPrefix(notes[0].Text, "2 racks are not on the floor grid") {
 		t.Errorf("note: %+v", notes)
 	}
 
 	// Aisles: bands across their columns, whichever way round they were given.
 	for _, tt := range []struct{ class, label string }{{"aisle aisle-cold", "cold aisle"}, {"aisle aisle-hot", "hot aisle"}} {
-		a := svg.all(func(n *node) bool { return n.attr["class"] == tt.class })
+		a := svg.All(func(n *node) bool { return n.Attr["class"] == tt.class })
 		if len(a) != 1 {
 			t.Fatalf("%d %s", len(a), tt.class)
 		}
-		rect := a[0].child("rect")
-		if num(t, rect.attr["x"]) != tilePx || num(t, rect.attr["width"]) != 6*tilePx || num(t, rect.attr["height"]) != tilePx {
-			t.Errorf("%s band %v", tt.class, rect.attr)
+		rect := a[0].Child("rect")
+		if num(t, rect.Attr["x"]) != tilePx || num(t, rect.Attr["width"]) != 6*tilePx || num(t, rect.Attr["height"]) != tilePx {
+			t.Errorf("%s band %v", tt.class, rect.Attr)
 		}
-		if tx := a[0].child("text"); tx == nil || tx.text != tt.label {
+		if tx := a[0].Child("text"); tx == nil || tx.Text != tt.label {
 			t.Errorf("%s label %+v", tt.class, tx)
 		}
 	}
 
 	// The cooler, at its tile's lower edge.
-	cool := svg.all(func(n *node) bool { return n.attr["class"] == "cooler" && n.child("title") != nil })
-	if len(cool) != 1 || !strings.Contains(cool[0].child("title").text, "IRC-1") {
+	cool := svg.All(func(n *node) bool { return n.Attr["class"] == "cooler" && n.Child("title") != nil })
+	if len(cool) != 1 || !strings.Contains(cool[0].Child("title").Text, "IRC-1") {
 		t.Fatalf("cooler: %+v", cool)
 	}
-	if r := cool[0].child("rect"); num(t, r.attr["x"]) != 7*tilePx+3 || num(t, r.attr["y"]) != 3*tilePx-3 {
-		t.Errorf("cooler at %v", r.attr)
+	if r := cool[0].Child("rect"); num(t, r.Attr["x"]) != 7*tilePx+3 || num(t, r.Attr["y"]) != 3*tilePx-3 {
+		t.Errorf("cooler at %v", r.Attr)
 	}
 
 	// The legend: the whole stepped scale, counted.
@@ -281,27 +225,27 @@ func TestRenderSmallHall(t *testing.T) {
 		{"b0", "0–50 %", "1"}, {"b1", "50–70 %", "0"}, {"b2", "70–85 %", "0"}, {"b3", "85–100 %", "1"},
 		{"b4", "> 100 %", "1"}, {"nodata", "no data", "1"}, {"other", "other racks", "2"}, {"cooler", "cooler", "1"},
 	}
-	items := svg.all(func(n *node) bool { return n.attr["class"] == "legend-item" })
+	items := svg.All(func(n *node) bool { return n.Attr["class"] == "legend-item" })
 	if len(items) != len(want) {
 		t.Fatalf("%d legend items, want %d", len(items), len(want))
 	}
 	for i, it := range items {
 		var label, count string
-		for _, tx := range it.all(func(n *node) bool { return n.name == "text" }) {
-			if tx.attr["class"] == "count" {
-				count = tx.text
+		for _, tx := range it.All(func(n *node) bool { return n.Name == "text" }) {
+			if tx.Attr["class"] == "count" {
+				count = tx.Text
 			} else {
-				label = tx.text
+				label = tx.Text
 			}
 		}
-		if it.attr["data-key"] != want[i].key || label != want[i].label || count != want[i].count {
-			t.Errorf("legend %d: %s %q %s, want %+v", i, it.attr["data-key"], label, count, want[i])
+		if it.Attr["data-key"] != want[i].key || label != want[i].label || count != want[i].count {
+			t.Errorf("legend %d: %s %q %s, want %+v", i, it.Attr["data-key"], label, count, want[i])
 		}
 	}
 
 	// Scale bar: 1 m of 600 mm tiles is 40 px (8 tiles make 192 px, a quarter is 48).
-	sc := svg.all(func(n *node) bool { return n.attr["class"] == "scale" })
-	if len(sc) != 1 || sc[0].child("path").attr["d"] != "M0 0v6h40v-6" || !strings.Contains(string(raw), ">1 m<") {
+	sc := svg.All(func(n *node) bool { return n.Attr["class"] == "scale" })
+	if len(sc) != 1 || sc[0].Child("path").Attr["d"] != "M0 0v6h40v-6" || !strings.Contains(string(raw), ">1 m<") {
 		t.Errorf("scale bar: %+v", sc)
 	}
 }
@@ -320,9 +264,9 @@ func TestRenderScaleBar(t *testing.T) {
 	} {
 		in := Input{Room: "R", GridRows: 4, GridColumns: tt.cols, TileMM: tt.tileMM, Layer: Layer{Kind: "ratio"}}
 		svg := parse(t, render(t, in))
-		sc := svg.all(func(n *node) bool { return n.attr["class"] == "scale" })[0]
-		if d := sc.child("path").attr["d"]; d != tt.d || sc.children[2].text != tt.m {
-			t.Errorf("%d cols of %g mm: %s %q, want %s %q", tt.cols, tt.tileMM, d, sc.children[2].text, tt.d, tt.m)
+		sc := svg.All(func(n *node) bool { return n.Attr["class"] == "scale" })[0]
+		if d := sc.Child("path").Attr["d"]; d != tt.d || sc.Children[2].Text != tt.m {
+			t.Errorf("%d cols of %g mm: %s %q, want %s %q", tt.cols, tt.tileMM, d, sc.Children[2].Text, tt.d, tt.m)
 		}
 	}
 }
@@ -342,7 +286,7 @@ func TestRenderCategories(t *testing.T) {
 	raw := render(t, in)
 	svg := parse(t, raw)
 	got := racks(svg)
-	fill := func(id string) string { return got[id].child("rect").attr["fill"] }
+	fill := func(id string) string { return got[id].Child("rect").Attr["fill"] }
 	if fill("1") != fill("3") {
 		t.Errorf("same tenant, fills %s and %s", fill("1"), fill("3"))
 	}
@@ -358,10 +302,10 @@ func TestRenderCategories(t *testing.T) {
 	}
 	// Sorted by name, case folded: Acme, beta, Zulu; then none and the other racks.
 	var keys []string
-	for _, it := range svg.all(func(n *node) bool { return n.attr["class"] == "legend-item" }) {
-		keys = append(keys, it.attr["data-key"])
-		if sw := it.child("rect"); it.attr["data-key"] == "Acme" && sw.attr["fill"] != fill("2") {
-			t.Errorf("legend swatch for Acme %s, rack %s", sw.attr["fill"], fill("2"))
+	for _, it := range svg.All(func(n *node) bool { return n.Attr["class"] == "legend-item" }) {
+		keys = append(keys, it.Attr["data-key"])
+		if sw := it.Child("rect"); it.Attr["data-key"] == "Acme" && sw.Attr["fill"] != fill("2") {
+			t.Errorf("legend swatch for Acme %s, rack %s", sw.Attr["fill"], fill("2"))
 		}
 	}
 	if want := "Acme|beta|Zulu & <Sons>|nodata|other"; strings.Join(keys, "|") != want {
@@ -383,16 +327,16 @@ func TestRenderCategories(t *testing.T) {
 	got = racks(svg)
 	seen = map[string]string{}
 	for id, g := range got {
-		f := g.child("rect").attr["fill"]
+		f := g.Child("rect").Attr["fill"]
 		if other, ok := seen[f]; ok {
 			t.Errorf("racks %s and %s share %s", id, other, f)
 		}
 		seen[f] = id
 	}
-	if f := got["8"].child("rect").attr["fill"]; f != "url(#fp-cat-7)" {
+	if f := got["8"].Child("rect").Attr["fill"]; f != "url(#fp-cat-7)" {
 		t.Errorf("8th tenant: %s", f)
 	}
-	pats := svg.all(func(n *node) bool { return n.name == "pattern" })
+	pats := svg.All(func(n *node) bool { return n.Name == "pattern" })
 	if len(pats) != 1+16-len(palette) {
 		t.Errorf("%d patterns", len(pats))
 	}
@@ -415,19 +359,19 @@ func TestRenderEscapes(t *testing.T) {
 			t.Errorf("output contains %q unescaped", s)
 		}
 	}
-	if !strings.Contains(svg.attr["aria-label"], `<Hall & "1">`) || svg.child("title").text != svg.attr["aria-label"] {
-		t.Errorf("label %q", svg.attr["aria-label"])
+	if !strings.Contains(svg.Attr["aria-label"], `<Hall & "1">`) || svg.Child("title").Text != svg.Attr["aria-label"] {
+		t.Errorf("label %q", svg.Attr["aria-label"])
 	}
 	g := racks(svg)
-	if ti := g["3"].child("title").text; ti != "line 1\nline 2 <b>&amp;\uFFFD\uFFFD\uFFFD" {
+	if ti := g["3"].Child("title").Text; ti != "line 1\nline 2 <b>&amp;\uFFFD\uFFFD\uFFFD" {
 		t.Errorf("title %q", ti)
 	}
 	for _, id := range []string{"1", "2"} {
-		if h := g[id].parent.attr["href"]; h != "#ZgotmplZ" {
+		if h := g[id].Parent.Attr["href"]; h != "#ZgotmplZ" {
 			t.Errorf("rack %s href %q", id, h)
 		}
 	}
-	if h := g["4"].parent.attr["href"]; h != "/racks/4?face=front&x=1" {
+	if h := g["4"].Parent.Attr["href"]; h != "/racks/4?face=front&x=1" {
 		t.Errorf("rack 4 href %q", h)
 	}
 	for h, want := range map[string]string{
@@ -464,8 +408,8 @@ func TestRenderOrderAndErrors(t *testing.T) {
 	// The grid takes in what stands beyond it; an empty room is one tile.
 	in = Input{Racks: []Rack{{ID: 1, Name: "x", Row: 9, Column: 3, Href: "/racks/1"}}, Layer: Layer{Kind: "ratio"}}
 	svg := parse(t, render(t, in))
-	if bg := svg.all(func(n *node) bool { return n.attr["class"] == "floor-bg" })[0]; bg.attr["width"] != "96" || bg.attr["height"] != "240" {
-		t.Errorf("floor %v", bg.attr)
+	if bg := svg.All(func(n *node) bool { return n.Attr["class"] == "floor-bg" })[0]; bg.Attr["width"] != "96" || bg.Attr["height"] != "240" {
+		t.Errorf("floor %v", bg.Attr)
 	}
 	parse(t, render(t, Input{Layer: Layer{Kind: "category"}}))
 }
@@ -530,18 +474,18 @@ func TestContrast(t *testing.T) {
 	n := 0
 	for _, in := range []Input{small(), categories(16)} {
 		svg := parse(t, render(t, in))
-		for _, g := range svg.all(func(n *node) bool { return n.child("rect") != nil && n.child("text") != nil }) {
-			r, tx := g.child("rect"), g.child("text")
-			if tx.attr["fill"] == "" || r.attr["fill"] == "" {
+		for _, g := range svg.All(func(n *node) bool { return n.Child("rect") != nil && n.Child("text") != nil }) {
+			r, tx := g.Child("rect"), g.Child("text")
+			if tx.Attr["fill"] == "" || r.Attr["fill"] == "" {
 				continue
 			}
-			bgs := fills[r.attr["fill"]]
+			bgs := fills[r.Attr["fill"]]
 			if bgs == nil {
-				bgs = []string{r.attr["fill"]}
+				bgs = []string{r.Attr["fill"]}
 			}
 			for _, bg := range bgs {
-				if c := contrast(t, bg, tx.attr["fill"]); c < 4.5 {
-					t.Errorf("%q: %s on %s is %.2f:1", tx.text, tx.attr["fill"], bg, c)
+				if c := contrast(t, bg, tx.Attr["fill"]); c < 4.5 {
+					t.Errorf("%q: %s on %s is %.2f:1", tx.Text, tx.Attr["fill"], bg, c)
 				}
 				n++
 			}
