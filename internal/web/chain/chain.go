@@ -85,8 +85,8 @@ const (
 // Colors. Every fill or stroke that carries meaning is written as an attribute; the rest is in
 // the stylesheet, where a theme may override it.
 const (
-	inkDark  = "#111111" // text on light fills
-	inkLight = "#ffffff" // text on dark fills
+	inkDark  = svgtext.InkDark
+	inkLight = svgtext.InkLight
 	uiInk    = "#1d2733" // text on the background
 	uiMuted  = "#48525e" // secondary text on the background
 	uiBg     = "#ffffff" // background
@@ -101,41 +101,26 @@ const (
 // swatch is a fill and the text color used on it.
 type swatch struct{ fill, ink string }
 
-// loadScale is the floor plan's stepped scale of a ratio: cool to hot, each readable with dark
-// text.
-var loadScale = []struct {
+// loadScale is the stepped scale of a load: svgtext's ratio scale, shared with the floor plan.
+var loadScale = steps(svgtext.RatioScale)
+
+// step is one step of a scale, in this package's swatches.
+type step struct {
 	swatch
 	label string
-}{
-	{swatch{"#b8dcf4", inkDark}, "0–50 %"},
-	{swatch{"#56b4e9", inkDark}, "50–70 %"},
-	{swatch{"#f0e442", inkDark}, "70–85 %"},
-	{swatch{"#e69f00", inkDark}, "85–100 %"},
-	{swatch{"#d55e00", inkDark}, "> 100 %"},
+}
+
+// steps is ss in this package's swatches.
+func steps(ss []svgtext.Step) []step {
+	out := make([]step, len(ss))
+	for i, s := range ss {
+		out[i] = step{swatch{s.Fill, s.Ink}, s.Label}
+	}
+	return out
 }
 
 // noData is the hatched neutral fill of an unknown load.
 var noData = swatch{"url(#ch-nodata)", inkDark}
-
-// bucket is the index in loadScale of a load, or -1 when unknown. 1 (exactly full) is in the
-// 85–100 % step; only above it is over.
-func bucket(v *float64) int {
-	if v == nil || math.IsNaN(*v) {
-		return -1
-	}
-	switch x := *v; {
-	case x < 0.5:
-		return 0
-	case x < 0.7:
-		return 1
-	case x < 0.85:
-		return 2
-	case x <= 1:
-		return 3
-	default:
-		return 4
-	}
-}
 
 // stateStyle is how a state is drawn: a badge above the box with a label (so that the meaning is
 // never in a color alone), an outline, and for a node without power a grey box.
@@ -350,7 +335,7 @@ func build(in Input) (*graph, error) {
 	for _, i := range order {
 		n := &nodes[i]
 		g.counts = addState(g.counts, n.State)
-		if k := bucket(n.Load); k < 0 {
+		if k := svgtext.RatioStep(n.Load); k < 0 {
 			g.loads[5]++
 		} else {
 			g.loads[k]++
@@ -1133,7 +1118,7 @@ func writeBox(b *bufio.Writer, g *graph, bx *box, x, y float64) {
 	p(`<g class="bar"><rect class="track" x="%g" y="%g" width="%g" height="%g" fill="%s"/>`, pad, barY, barW, barH, boxBg)
 	var text string
 	if n != nil {
-		k := bucket(n.Load)
+		k := svgtext.RatioStep(n.Load)
 		if k < 0 {
 			p(`<rect x="%g" y="%g" width="%g" height="%g" fill="%s"/>`, pad, barY, barW, barH, noData.fill)
 			text = "unknown"
@@ -1148,7 +1133,7 @@ func writeBox(b *bufio.Writer, g *graph, bx *box, x, y float64) {
 		var steps [6]int
 		top := math.Inf(-1)
 		for _, m := range bx.members {
-			if k := bucket(m.Load); k < 0 {
+			if k := svgtext.RatioStep(m.Load); k < 0 {
 				steps[5]++
 			} else {
 				steps[k]++
@@ -1228,7 +1213,7 @@ func groupTitle(g *graph, bx *box) string {
 	s.WriteString("\ntotal " + sumText(bx.members))
 	var steps [6]int
 	for _, m := range bx.members {
-		if k := bucket(m.Load); k < 0 {
+		if k := svgtext.RatioStep(m.Load); k < 0 {
 			steps[5]++
 		} else {
 			steps[k]++

@@ -7,7 +7,6 @@ import (
 	"github.com/plenum-dcim/plenum/internal/web/svgtext"
 	"github.com/plenum-dcim/plenum/internal/web/svgtext/svgtree"
 	"io"
-	"math"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -712,20 +711,6 @@ func TestNatCmp(t *testing.T) {
 			if got != want {
 				t.Errorf("nameCmp(%q, %q) = %d, want %d", ordered[i], ordered[j], got, want)
 			}
-		}
-	}
-}
-
-func TestBucket(t *testing.T) {
-	for _, tt := range []struct {
-		v    *float64
-		want int
-	}{
-		{nil, -1}, {ptr(math.NaN()), -1}, {ptr(-0.1), 0}, {ptr(0.4999), 0}, {ptr(0.5), 1}, {ptr(0.7), 2}, {ptr(0.85), 3},
-		{ptr(1.0), 3}, {ptr(1.0001), 4}, {ptr(math.Inf(1)), 4},
-	} {
-		if got := bucket(tt.v); got != tt.want {
-			t.Errorf("bucket(%v) = %d, want %d", tt.v, got, tt.want)
 		}
 	}
 }

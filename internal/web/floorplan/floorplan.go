@@ -82,8 +82,8 @@ const (
 // Colors. Every fill that carries meaning is written as a fill attribute; the rest is in the
 // stylesheet, where a theme may override it.
 const (
-	inkDark  = "#111111" // text on light fills
-	inkLight = "#ffffff" // text on dark fills
+	inkDark  = svgtext.InkDark
+	inkLight = svgtext.InkLight
 	uiInk    = "#1d2733" // text on the background
 	uiMuted  = "#48525e" // secondary text on the background
 	uiBg     = "#ffffff" // background
@@ -95,25 +95,27 @@ const (
 // swatch is a fill and the text color used on it.
 type swatch struct{ fill, ink string }
 
-// ratioScale is the stepped scale of a ratio layer: Okabe–Ito colors (and a light blue),
-// cool to hot, each readable with dark text.
-var ratioScale = []struct {
+// ratioScale is the stepped scale of a ratio layer: svgtext's, shared with the power chain.
+var ratioScale = steps(svgtext.RatioScale)
+
+// step is one step of a scale, in this package's swatches.
+type step struct {
 	swatch
 	label string
-}{
-	{swatch{"#b8dcf4", inkDark}, "0–50 %"},
-	{swatch{"#56b4e9", inkDark}, "50–70 %"},
-	{swatch{"#f0e442", inkDark}, "70–85 %"},
-	{swatch{"#e69f00", inkDark}, "85–100 %"},
-	{swatch{"#d55e00", inkDark}, "> 100 %"},
+}
+
+// steps is ss in this package's swatches.
+func steps(ss []svgtext.Step) []step {
+	out := make([]step, len(ss))
+	for i, s := range ss {
+		out[i] = step{swatch{s.Fill, s.Ink}, s.Label}
+	}
+	return out
 }
 
 // tempScale is the stepped scale of an inlet temperature layer (°C), against ASHRAE's thermal
 // guidelines for class A1 (TC 9.9, 2021): recommended 18–27 °C, allowable 15–32 °C.
-var tempScale = []struct {
-	swatch
-	label string
-}{
+var tempScale = []step{
 	{swatch{"#56b4e9", inkDark}, "< 18 °C"},
 	{swatch{"#b8dcf4", inkDark}, "18–27 °C"},
 	{swatch{"#f0e442", inkDark}, "27–32 °C"},
@@ -139,10 +141,7 @@ func tempBucket(v *float64) int {
 
 // alertScale is the stepped scale of an alert layer: the worst alert on the rack now. Values are
 // 0 (none), 1 (pending), 2 (firing, warning or below), 3 (firing, critical).
-var alertScale = []struct {
-	swatch
-	label string
-}{
+var alertScale = []step{
 	{swatch{"#b8dcf4", inkDark}, "no alert"},
 	{swatch{"#f0e442", inkDark}, "pending"},
 	{swatch{"#e69f00", inkDark}, "warning"},
@@ -171,26 +170,6 @@ var palette = []swatch{
 
 // noData is the hatched neutral fill of a rack without a value.
 var noData = swatch{"url(#fp-nodata)", inkDark}
-
-// bucket is the index in ratioScale of a value, or -1 for no data. 1 (exactly full) is in the
-// 85–100 % step; only above it is over.
-func bucket(v *float64) int {
-	if v == nil || math.IsNaN(*v) {
-		return -1
-	}
-	switch x := *v; {
-	case x < 0.5:
-		return 0
-	case x < 0.7:
-		return 1
-	case x < 0.85:
-		return 2
-	case x <= 1:
-		return 3
-	default:
-		return 4
-	}
-}
 
 // catSwatch is the fill of the i-th category (sorted by name).
 func catSwatch(i int) swatch {
@@ -245,13 +224,13 @@ type legendItem struct {
 // drawn in row, column, id order), so it can be compared byte for byte.
 func Render(w io.Writer, in Input) error {
 	category := false
-	scale, bucket := ratioScale, bucket
+	scale, stepOf := ratioScale, svgtext.RatioStep
 	switch in.Layer.Kind {
 	case "ratio":
 	case "temperature":
-		scale, bucket = tempScale, tempBucket
+		scale, stepOf = tempScale, tempBucket
 	case "alert":
-		scale, bucket = alertScale, alertBucket
+		scale, stepOf = alertScale, alertBucket
 	case "category":
 		category = true
 	default:
@@ -351,7 +330,7 @@ func Render(w io.Writer, in Input) error {
 		case category:
 			counts[r.Category]++
 		default:
-			if k := bucket(r.Value); k < 0 {
+			if k := stepOf(r.Value); k < 0 {
 				counts["nodata"]++
 			} else {
 				counts["b"+strconv.Itoa(k)]++
@@ -469,7 +448,7 @@ func Render(w io.Writer, in Input) error {
 				sw = catSwatch(catIndex[r.Category])
 			}
 		} else {
-			switch k := bucket(r.Value); k {
+			switch k := stepOf(r.Value); k {
 			case -1:
 				sw, cls = noData, "rack nodata"
 			case len(scale) - 1:

@@ -1,5 +1,6 @@
 // Package svgtext is what the SVG drawings (floor plans, power chains, charts) share: escaping
-// text for XML, keeping links safe, and the WCAG contrast their colors are checked against.
+// text for XML, keeping links safe, the WCAG contrast their colors are checked against, and the
+// inks and stepped ratio scale that must mean the same in every drawing.
 package svgtext
 
 import (
@@ -115,4 +116,44 @@ func Scope(style, scope string) string {
 		b.WriteString("{" + body + "}\n")
 	}
 	return b.String()
+}
+
+// Inks: the text colors of the drawings' fills.
+const (
+	InkDark  = "#111111" // text on light fills
+	InkLight = "#ffffff" // text on dark fills
+)
+
+// Step is one step of a stepped color scale: its fill, the ink that reads on it, its label.
+type Step struct{ Fill, Ink, Label string }
+
+// RatioScale is the stepped scale of a ratio (a load against its budget, units used), shared by
+// the floor plan and the power chain so that a color means the same in both: Okabe–Ito colors
+// (and a light blue), cool to hot, each readable with dark text.
+var RatioScale = []Step{
+	{"#b8dcf4", InkDark, "0–50 %"},
+	{"#56b4e9", InkDark, "50–70 %"},
+	{"#f0e442", InkDark, "70–85 %"},
+	{"#e69f00", InkDark, "85–100 %"},
+	{"#d55e00", InkDark, "> 100 %"},
+}
+
+// RatioStep is the index in RatioScale of a ratio, or -1 when there is none. 1 (exactly full) is
+// in the 85–100 % step; only above it is over.
+func RatioStep(v *float64) int {
+	if v == nil || math.IsNaN(*v) {
+		return -1
+	}
+	switch x := *v; {
+	case x < 0.5:
+		return 0
+	case x < 0.7:
+		return 1
+	case x < 0.85:
+		return 2
+	case x <= 1:
+		return 3
+	default:
+		return 4
+	}
 }

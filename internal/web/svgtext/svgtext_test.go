@@ -40,3 +40,20 @@ func TestScope(t *testing.T) {
 		t.Errorf("Scope: %q, want %q", got, want)
 	}
 }
+
+func ptr(v float64) *float64 { return &v }
+
+// TestRatioStep: the steps of the ratio scale, at and around their bounds; none without a value.
+func TestRatioStep(t *testing.T) {
+	for _, tt := range []struct {
+		v    *float64
+		want int
+	}{
+		{nil, -1}, {ptr(math.NaN()), -1}, {ptr(-0.1), 0}, {ptr(0.0), 0}, {ptr(0.3), 0}, {ptr(0.4999), 0}, {ptr(0.5), 1},
+		{ptr(0.7), 2}, {ptr(0.85), 3}, {ptr(0.9), 3}, {ptr(1.0), 3}, {ptr(1.0001), 4}, {ptr(1.2), 4}, {ptr(math.Inf(1)), 4},
+	} {
+		if got := RatioStep(tt.v); got != tt.want {
+			t.Errorf("RatioStep(%v) = %d, want %d", tt.v, got, tt.want)
+		}
+	}
+}
