@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"math"
 	"sort"
 	"time"
 
@@ -50,15 +49,13 @@ func roomOutlooks(st *store.Store, caps *capacity.Service, chains *power.Service
 			if err != nil {
 				return nil, err
 			}
+			used, err := store.UsedDays(space)
+			if err != nil {
+				return nil, err
+			}
 			rooms := map[int64]string{}
-			used := map[int64][]capacity.DayValue{}
 			for _, d := range space {
 				rooms[d.RoomID] = d.Room
-				day, err := time.Parse(time.DateOnly, d.Day)
-				if err != nil {
-					return nil, err
-				}
-				used[d.RoomID] = append(used[d.RoomID], capacity.DayValue{Day: day, V: math.Max(d.Used["front"], d.Used["rear"])})
 			}
 			ids := make([]int64, 0, len(rooms))
 			for r := range rooms {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/plenum-dcim/plenum/internal/capacity"
 	"github.com/plenum-dcim/plenum/internal/dcim"
 )
 
@@ -461,4 +462,18 @@ func (h *spaceReplay) appendDay(out []RoomSpaceDay, siteID int64, day historyDay
 	// Descending here: the caller reverses the whole list.
 	slices.SortFunc(out[start:], func(a, b RoomSpaceDay) int { return cmp.Compare(b.RoomID, a.RoomID) })
 	return out
+}
+
+// UsedDays is each room's units used day by day (the tighter face: a room is full when either is),
+// by room id, in day order: the history a capacity forecast draws its line through.
+func UsedDays(hist []RoomSpaceDay) (map[int64][]capacity.DayValue, error) {
+	out := map[int64][]capacity.DayValue{}
+	for _, h := range hist {
+		day, err := time.Parse(time.DateOnly, h.Day)
+		if err != nil {
+			return nil, fmt.Errorf("space history: day %q: %w", h.Day, err)
+		}
+		out[h.RoomID] = append(out[h.RoomID], capacity.DayValue{Day: day, V: max(h.Used["front"], h.Used["rear"])})
+	}
+	return out, nil
 }

@@ -26,7 +26,8 @@ import (
 // rack in Data Hall 1 taking one 2U server a day. The capacity page draws the hall's units used day
 // by day (replayed from the change log) and forecasts, at 2 U a day, when its racks are full:
 // (units − used now) / 2 days, with the units and the units used read from the capacity roll-up.
-// Data Hall 2, unchanged, is not filling up.
+// Data Hall 2, unchanged, is not filling up. The hall's measured power comes from its floor PDU
+// meters (as the alert's does): 236 kW on the last day, rising 4 kW a day.
 func TestCapacitySpaceTrend(t *testing.T) {
 	ctx := context.Background()
 	st, err := store.Open(ctx, "sqlite:"+t.TempDir()+"/p.db")
@@ -58,6 +59,25 @@ func TestCapacitySpaceTrend(t *testing.T) {
 		clock = start.AddDate(0, 0, i)
 		pos := float64(1 + 2*(i-1))
 		if _, err := st.Devices().Create(actx, dcim.Device{Name: fmt.Sprintf("trend-%02d", i), DeviceTypeID: dt.ID, RackID: &rack.ID, Position: &pos, Face: "front"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Data Hall 1's floor PDU meters, rolled up: their summed peak hour rises 4 kW a day, from 200 kW.
+	meters := map[string]int64{}
+	ms, err := st.SiteMeters(actx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		meters[m.Name] = m.ID
+	}
+	for _, name := range []string{"EM-PDU-H1-A", "EM-PDU-H1-B"} {
+		var hours []dcim.MeterHour
+		for i := 0; i < 10; i++ {
+			noon := start.Truncate(24*time.Hour).AddDate(0, 0, i+1).Add(12 * time.Hour)
+			hours = append(hours, dcim.MeterHour{MeterID: meters[name], Hour: noon, Value: 100 + 2*float64(i)})
+		}
+		if err := st.SaveMeterHours(actx, meters[name], hours); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -99,6 +119,10 @@ func TestCapacitySpaceTrend(t *testing.T) {
 	}
 	if !strings.Contains(text, "Data Hall 1: "+want+" .") {
 		t.Errorf("no %q in\n%s", want, text)
+	}
+	// The power trend reads the same meters as the CapacityForecast alert: 236 kW on the last day.
+	if !regexp.MustCompile(`Data Hall 1: 236\.0 kW now (of [\d.]+ kW budget)?; at \+4\.00 kW a day`).MatchString(text) {
+		t.Errorf("no metered power trend for Data Hall 1:\n%s", text)
 	}
 	if !regexp.MustCompile(`Data Hall 2: \d+ U used of \d+; \+0\.0 U a day: not filling up`).MatchString(text) {
 		t.Errorf("Data Hall 2 not flat:\n%s", text)

@@ -16,6 +16,7 @@ import (
 	"github.com/plenum-dcim/plenum/internal/dcim"
 	"github.com/plenum-dcim/plenum/internal/energy"
 	"github.com/plenum-dcim/plenum/internal/power"
+	"github.com/plenum-dcim/plenum/internal/store"
 	"github.com/plenum-dcim/plenum/internal/telemetry"
 	"github.com/plenum-dcim/plenum/internal/web/chart"
 )
@@ -246,12 +247,15 @@ func headroomOf(s capacity.Summary) float64 {
 	return *s.Power.HeadroomKW
 }
 
-// roomTrends reads each room's measured device power over the last 30 days (daily peaks) and fits a
+// roomTrends reads each room's measured IT power over the last 30 days (daily peaks) and fits a
 // line to it: the forecast of when the room's power budget is reached, and its cooling capacity
-// (the same power, as heat).
+// (the same power, as heat). The power is the room's IT meters' (store.RoomITPeaks: what the
+// CapacityForecast alert reads, so the page and the alert agree), else its devices' series.
 func (u *UI) roomTrends(r *http.Request, site dcim.Site, cs capacity.Site, rooms []capacity.Summary, now time.Time) ([]roomTrend, error) {
-	if u.live.Telemetry == nil {
-		return nil, nil
+	// The room's IT meters, as the capacity forecast alert reads them; else its devices' series.
+	metered, err := u.store.RoomITPeaks(r.Context(), site.ID, now.AddDate(0, 0, -30), now)
+	if err != nil {
+		return nil, err
 	}
 	devices := map[int64][]string{} // room → names of its mounted devices
 	for _, cr := range cs.Racks {
@@ -262,22 +266,22 @@ func (u *UI) roomTrends(r *http.Request, site dcim.Site, cs capacity.Site, rooms
 	metrics := strings.Join(telemetry.DevicePowerMetrics, "|")
 	var out []roomTrend
 	for _, rm := range rooms {
-		names := devices[rm.Scope.ID]
-		if len(names) == 0 {
+		days := metered[rm.Scope.ID]
+		if names := devices[rm.Scope.ID]; len(days) == 0 && len(names) > 0 && u.live.Telemetry != nil {
+			expr := fmt.Sprintf(`max_over_time((sum({__name__=~%q, site=%q, device=~%q}) / 1000)[1d:15m])`,
+				metrics, site.Name, strings.Join(names, "|"))
+			trends, err := u.live.Telemetry.Trends(r.Context(), expr, now.Add(-30*24*time.Hour), now, 24*time.Hour)
+			if err != nil {
+				return nil, err
+			}
+			if len(trends) > 0 {
+				for _, p := range trends[0].Points {
+					days = append(days, capacity.DayValue{Day: p.T, V: p.V})
+				}
+			}
+		}
+		if len(days) == 0 {
 			continue
-		}
-		expr := fmt.Sprintf(`max_over_time((sum({__name__=~%q, site=%q, device=~%q}) / 1000)[1d:15m])`,
-			metrics, site.Name, strings.Join(names, "|"))
-		trends, err := u.live.Telemetry.Trends(r.Context(), expr, now.Add(-30*24*time.Hour), now, 24*time.Hour)
-		if err != nil {
-			return nil, err
-		}
-		if len(trends) == 0 || len(trends[0].Points) == 0 {
-			continue
-		}
-		days := make([]capacity.DayValue, len(trends[0].Points))
-		for i, p := range trends[0].Points {
-			days[i] = capacity.DayValue{Day: p.T, V: p.V}
 		}
 		rt := outlook(rm.Scope.Name, "kW", "budget", days, rm.Power.BudgetKW)
 		var refs []chart.Ref
@@ -304,13 +308,9 @@ func (u *UI) spaceTrends(r *http.Request, site dcim.Site, rooms []capacity.Summa
 	if err != nil {
 		return nil, err
 	}
-	byRoom := map[int64][]capacity.DayValue{}
-	for _, h := range hist {
-		day, err := time.Parse(time.DateOnly, h.Day)
-		if err != nil {
-			return nil, err
-		}
-		byRoom[h.RoomID] = append(byRoom[h.RoomID], capacity.DayValue{Day: day, V: max(h.Used["front"], h.Used["rear"])})
+	byRoom, err := store.UsedDays(hist)
+	if err != nil {
+		return nil, err
 	}
 	var out []roomTrend
 	for _, rm := range rooms {
