@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/plenum-dcim/plenum/internal/power"
@@ -88,11 +87,8 @@ type powerRead struct {
 	src   PowerSource
 	chain Chain
 
-	mu    sync.Mutex
-	at    time.Time
-	state *powerState
-	err   error
-	names map[int64]*names // by site
+	cycle perCycle[*powerState]
+	names map[int64]*names // by site; read and written under cycle's lock only
 }
 
 // powerState is one cycle's findings, by rule.
@@ -101,14 +97,7 @@ type powerState struct {
 }
 
 func (r *powerRead) read(ctx context.Context, q Querier, at time.Time) (*powerState, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.at.Equal(at) && (r.state != nil || r.err != nil) {
-		return r.state, r.err
-	}
-	r.at = at
-	r.state, r.err = r.compute(ctx, q, at)
-	return r.state, r.err
+	return r.cycle.get(at, func() (*powerState, error) { return r.compute(ctx, q, at) })
 }
 
 // bySite groups the values of samples by their site label, then by the label key.

@@ -6,7 +6,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/plenum-dcim/plenum/internal/dcim"
@@ -63,13 +62,14 @@ func ThermalEnvelope(src ThermalSource) []Rule {
 
 // thermalRead reads the model and the readings once a cycle for both rules.
 type thermalRead struct {
-	src ThermalSource
+	src   ThermalSource
+	cycle perCycle[thermalState]
+}
 
-	mu      sync.Mutex
-	at      time.Time
+// thermalState is one cycle's inlet points with their readings, and the classes.
+type thermalState struct {
 	places  []placeReadings
 	classes map[string]dcim.ThermalClass
-	err     error
 }
 
 // placeReadings is one sensor point with the extremes of its readings, by quantity.
@@ -79,17 +79,14 @@ type placeReadings struct {
 }
 
 // read loads the points and their readings for the cycle at at, once.
-func (r *thermalRead) read(ctx context.Context, q Querier, at time.Time) ([]placeReadings, map[string]dcim.ThermalClass, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.at.Equal(at) && r.places != nil {
-		return r.places, r.classes, r.err
-	}
-	r.at, r.places, r.classes, r.err = at, nil, nil, nil
+func (r *thermalRead) read(ctx context.Context, q Querier, at time.Time) (thermalState, error) {
+	return r.cycle.get(at, func() (thermalState, error) { return r.load(ctx, q, at) })
+}
+
+func (r *thermalRead) load(ctx context.Context, q Querier, at time.Time) (thermalState, error) {
 	places, classes, err := r.src.ThermalPlaces(ctx)
 	if err != nil {
-		r.err = err
-		return nil, nil, err
+		return thermalState{}, err
 	}
 	type key struct{ site, point string }
 	index := make(map[key]int, len(places))
@@ -101,8 +98,7 @@ func (r *thermalRead) read(ctx context.Context, q Querier, at time.Time) ([]plac
 	for _, tq := range thermalQueries {
 		samples, err := q(ctx, tq.expr, at)
 		if err != nil {
-			r.err = fmt.Errorf("%s readings: %w", tq.quantity, err)
-			return nil, nil, r.err
+			return thermalState{}, fmt.Errorf("%s readings: %w", tq.quantity, err)
 		}
 		for _, s := range samples {
 			i, ok := index[key{s.Labels["site"], s.Labels["sensor_point"]}]
@@ -113,8 +109,7 @@ func (r *thermalRead) read(ctx context.Context, q Querier, at time.Time) ([]plac
 		}
 	}
 	dewPoints(out)
-	r.places, r.classes = out, classes
-	return out, classes, nil
+	return thermalState{out, classes}, nil
 }
 
 func (p *placeReadings) add(quantity string, v float64) {
@@ -178,10 +173,11 @@ func dewPoints(places []placeReadings) {
 
 // outside lists the readings outside the envelope at level.
 func (r *thermalRead) outside(ctx context.Context, q Querier, at time.Time, level string) ([]Sample, error) {
-	places, classes, err := r.read(ctx, q, at)
+	st, err := r.read(ctx, q, at)
 	if err != nil {
 		return nil, err
 	}
+	places, classes := st.places, st.classes
 	var out []Sample
 	for _, p := range places {
 		class, ok := classes[p.Class]
